@@ -1,0 +1,1 @@
+int ambient_torch_placeholder(void);
