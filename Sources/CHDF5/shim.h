@@ -19,3 +19,12 @@ static inline unsigned ambient_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline unsigned ambient_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
 static inline unsigned ambient_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
 static inline unsigned ambient_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
+static inline hid_t ambient_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline hid_t ambient_H5T_NATIVE_HSIZE(void) { return H5T_NATIVE_HSIZE; }
+static inline size_t ambient_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t ambient_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
+static inline hid_t ambient_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t ambient_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
+static inline hid_t ambient_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
+static inline hid_t ambient_H5T_STD_I64LE(void) { return H5T_STD_I64LE; }
+static inline unsigned ambient_H5O_TYPE_DATASET(void) { return H5O_TYPE_DATASET; }
