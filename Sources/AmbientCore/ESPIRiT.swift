@@ -127,9 +127,10 @@ public enum ESPIRiT {
         let cutoff = config.threshold.squareRoot()
         let kernelCount = singular.filter { $0 / singular[0] > cutoff }.count
 
-        // Projector onto the kept kernels, P[j, j'] = Σ_n v_n[j] conj(v_n[j']) = conj((VᴴV)[j, j']).
+        // Patches (rows of A = U Σ Vᴴ) lie in the span of conj(v_n), so the projector onto the
+        // patch signal subspace is P[j, j'] = Σ_n conj(v_n[j]) v_n[j'] = (VᴴV)[j, j'] over the kept rows.
         let kept = Array(vectors.prefix(kernelCount * n))
-        let projector = DenseLinearAlgebra.gram(kept, rows: kernelCount, columns: n).map { $0.conjugate }
+        let projector = DenseLinearAlgebra.gram(kept, rows: kernelCount, columns: n)
         let operatorRows = ImageOperatorRows(projector: projector, coils: coils, kernel: k, height: h, width: w)
 
         let reference = config.rotatePhase ? try principalCoilComponent(calibration) : nil
@@ -346,11 +347,9 @@ private final class PixelEigenSolver {
                 t += 1
             }
         }
-        // Start from the column with the largest diagonal: never orthogonal to the leading
-        // eigenvector of a positive semi-definite matrix unless the matrix is 0.
-        var best = 0
-        for i in 1..<max(c, 1) where m[i * c + i].re > m[best * c + best].re { best = i }
-        for i in 0..<c { v[i] = m[i * c + best] }
+        // Start from G e₀ as BART's orthogonal iteration does, so that pixels where the two
+        // leading eigenvalues nearly coincide (objects touching the FOV edge) come out alike.
+        for i in 0..<c { v[i] = m[i * c] }
         value = Self.normalise(v, c)
         guard value > 0 else { return }
         for _ in 0..<iterations {
