@@ -191,7 +191,8 @@ enum HDF5Reading {
         }
         let count = max(spaceCount, 1)
         if H5Tis_variable_str(fileType) > 0 {
-            let memoryType = try HDF5Types.variableString()
+            // The file's own string type (HDF5 does not convert between ASCII and UTF-8 sets).
+            let memoryType = HDF5Handle(try h5check(H5Tcopy(fileType), .backend, subject, "cannot copy type"), close: H5Tclose)
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             return try pointers.withUnsafeMutableBytes { raw in
                 try h5check(read(memoryType.id, raw.baseAddress), .unreadable, subject, "cannot read string")
@@ -219,7 +220,7 @@ enum HDF5Writing {
         let fileType = try h5check(typeOf(), .unwritable, subject, "cannot read element type")
         try closeAfter(fileType, H5Tclose) { fileType in
             if H5Tis_variable_str(fileType) > 0 {
-                let memoryType = try HDF5Types.variableString()
+                let memoryType = HDF5Handle(try h5check(H5Tcopy(fileType), .backend, subject, "cannot copy type"), close: H5Tclose)
                 try string.withCString { cString in
                     var pointer: UnsafePointer<CChar>? = cString
                     try withUnsafePointer(to: &pointer) { p in
