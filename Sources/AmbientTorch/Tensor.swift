@@ -74,10 +74,10 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     }
 
     static func failure(_ op: String, _ operands: [Tensor], _ detail: String) -> AmbientError {
+        let message = String(cString: ctorch_last_error())  // read first: the shape queries below reset it
         let shapes = operands.map { "\($0.shape)" }.joined(separator: ", ")
         var context = shapes.isEmpty ? "" : " on shapes \(shapes)"
         if !detail.isEmpty { context += " (\(detail))" }
-        let message = String(cString: ctorch_last_error())
         return AmbientError(.backend, "torch.\(op)", "failed\(context): \(message)")
     }
 
