@@ -3,6 +3,12 @@ import Foundation
 
 /// Every subcommand, in the order `ambient --help` lists them.
 let commands: [Command.Type] = [
+    FFTCommand.self,
+    MaskCommand.self,
+    UndersampleCommand.self,
+    CorruptCommand.self,
+    RSSCommand.self,
+    NRMSECommand.self,
 ]
 
 func mainHelp() -> String {

@@ -68,7 +68,7 @@ struct ParsedArguments {
                 spec = nil
             }
             guard let spec else {
-                throw AmbientError(.badArgument, command, "unknown option \(name) (see `ambient \(command) --help`)")
+                throw AmbientError(.badArgument, "", "unknown option \(name) (see `ambient \(command) --help`)")
             }
             if spec.value == nil {
                 flags.insert(spec.long)
@@ -77,7 +77,7 @@ struct ParsedArguments {
                     values[spec.long] = inlineValue
                 } else {
                     guard i < arguments.count else {
-                        throw AmbientError(.badArgument, command, "option --\(spec.long) needs a value \(spec.value!)")
+                        throw AmbientError(.badArgument, "", "option --\(spec.long) needs a value \(spec.value!)")
                     }
                     values[spec.long] = arguments[i]
                     i += 1
@@ -96,13 +96,13 @@ struct ParsedArguments {
 
     func int(_ long: String) throws -> Int? {
         guard let s = values[long] else { return nil }
-        guard let v = Int(s) else { throw AmbientError(.badArgument, command, "--\(long) expects an integer, got '\(s)'") }
+        guard let v = Int(s) else { throw AmbientError(.badArgument, "", "--\(long) expects an integer, got '\(s)'") }
         return v
     }
 
     func float(_ long: String) throws -> Float? {
         guard let s = values[long] else { return nil }
-        guard let v = Float(s), v.isFinite else { throw AmbientError(.badArgument, command, "--\(long) expects a number, got '\(s)'") }
+        guard let v = Float(s), v.isFinite else { throw AmbientError(.badArgument, "", "--\(long) expects a number, got '\(s)'") }
         return v
     }
 
@@ -111,7 +111,7 @@ struct ParsedArguments {
         guard let s = values[long] else { return nil }
         let parts = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {
-            throw AmbientError(.badArgument, command, "--\(long) expects integers like 4 or 4,6,8, got '\(s)'")
+            throw AmbientError(.badArgument, "", "--\(long) expects integers like 4 or 4,6,8, got '\(s)'")
         }
         return parts.map { $0! }
     }
