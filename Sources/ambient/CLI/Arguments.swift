@@ -120,7 +120,7 @@ struct ParsedArguments {
     func requirePositionals(_ names: [String], atLeast: Bool = false) throws -> [String] {
         let ok = atLeast ? positionals.count >= names.count : positionals.count == names.count
         guard ok else {
-            throw AmbientError(.badArgument, command,
+            throw AmbientError(.badArgument, "",
                                "expected \(atLeast ? "at least " : "")\(names.count) argument(s) \(names.joined(separator: " ")), got \(positionals.count) (see `ambient \(command) --help`)")
         }
         return positionals

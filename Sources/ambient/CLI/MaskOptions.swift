@@ -71,7 +71,7 @@ enum MaskOptions {
         let parts = text.lowercased().split(separator: "x").map { Int($0) }
         if parts.count == 1, let n = parts[0], n > 0 { return (n, n) }
         guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
-            throw AmbientError(.badArgument, command, "--\(option) expects HxW like 64x64, got '\(text)'")
+            throw AmbientError(.badArgument, "", "--\(option) expects HxW like 64x64, got '\(text)'")
         }
         return (h, w)
     }
