@@ -118,7 +118,7 @@ final class ESPIRiTTests: XCTestCase {
 // MARK: - helpers
 
 /// An ellipse with smooth magnitude and phase variation, zero outside.
-func ellipsePhantom(size n: Int) -> ComplexArray {
+private func ellipsePhantom(size n: Int) -> ComplexArray {
     ComplexArray(shape: [n, n]) { i in
         let y = Float(i / n - n / 2) / Float(n), x = Float(i % n - n / 2) / Float(n)
         let r = (y / 0.38) * (y / 0.38) + (x / 0.3) * (x / 0.3)
@@ -128,7 +128,7 @@ func ellipsePhantom(size n: Int) -> ComplexArray {
 }
 
 /// Pixels of the object at least `margin` pixels away from its edge.
-func interior(of object: ComplexArray, margin: Int) -> [Bool] {
+private func interior(of object: ComplexArray, margin: Int) -> [Bool] {
     let h = object.shape[0], w = object.shape[1]
     var out = [Bool](repeating: false, count: h * w)
     for y in margin..<(h - margin) {
@@ -143,7 +143,7 @@ func interior(of object: ComplexArray, margin: Int) -> [Bool] {
 
 /// Relative Frobenius difference of the per-pixel projectors s sᴴ over pixels where both
 /// maps are non-zero, and the fraction of pixels where both agree on zero / non-zero.
-func projectorDifference(_ a: ComplexArray, _ b: ComplexArray) -> (relative: Double, supportAgreement: Double) {
+private func projectorDifference(_ a: ComplexArray, _ b: ComplexArray) -> (relative: Double, supportAgreement: Double) {
     let c = a.shape[0], plane = a.shape[1] * a.shape[2]
     var diff = 0.0, ref = 0.0, agree = 0
     for i in 0..<plane {
@@ -163,11 +163,11 @@ func projectorDifference(_ a: ComplexArray, _ b: ComplexArray) -> (relative: Dou
     return ((diff / max(ref, 1e-30)).squareRoot(), Double(agree) / Double(plane))
 }
 
-func findBART() -> String? {
+private func findBART() -> String? {
     ["/usr/bin/bart", "/usr/local/bin/bart"].first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
-func runTool(_ tool: String, _ arguments: [String]) throws {
+private func runTool(_ tool: String, _ arguments: [String]) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: tool)
     process.arguments = arguments
@@ -182,7 +182,7 @@ func runTool(_ tool: String, _ arguments: [String]) throws {
 
 /// Test-only BART .cfl reader: the file's column-major [x, y, z, coils] order is the
 /// row-major order of our [coils, ky, kx], so the raw complex64 values map one to one.
-func readCFL(_ base: String, as shape: [Int]) throws -> ComplexArray {
+private func readCFL(_ base: String, as shape: [Int]) throws -> ComplexArray {
     let header = try String(contentsOfFile: base + ".hdr", encoding: .utf8)
     let dims = header.split(separator: "\n").dropFirst().first?.split(separator: " ").compactMap { Int($0) } ?? []
     guard dims.reduce(1, *) == shape.reduce(1, *) else {
@@ -195,7 +195,7 @@ func readCFL(_ base: String, as shape: [Int]) throws -> ComplexArray {
     }
 }
 
-func writeCFL(_ array: ComplexArray, _ base: String, dims: [Int]) throws {
+private func writeCFL(_ array: ComplexArray, _ base: String, dims: [Int]) throws {
     try ("# Dimensions\n" + dims.map(String.init).joined(separator: " ") + "\n")
         .write(toFile: base + ".hdr", atomically: true, encoding: .utf8)
     let data = array.withUnsafeBufferPointer { Data(buffer: $0) }
