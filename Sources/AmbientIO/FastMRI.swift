@@ -201,6 +201,12 @@ public final class FastMRIWriter {
         try dataset(name).write(image, start: [slice, 0, 0])
     }
 
+    /// Writes any real or complex array as its own dataset (float32 / complex64), for datasets
+    /// beyond fastMRI's own (e.g. simulated data's `sens_maps`, `slice_masks`, `image`).
+    public func writeArray<Element: ArrayElement>(_ array: NDArray<Element>, name: String) throws {
+        try create(name, Element.self == Complex32.self ? .complex64 : .float32, array.shape).write(array)
+    }
+
     /// Writes the 1-D column mask (length W) as h5py's bool, as fastMRI test files store it.
     public func writeMask(_ mask: RealArray) throws {
         let columns = mask.rank == 2 ? RealArray(shape: [mask.shape[1]]) { mask[0, $0] } : mask
