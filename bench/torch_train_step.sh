@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# U-Net training step (forward + backward + AdamW), ours (Swift → C shim → libtorch) vs diffusers'
+# UNet2DModel in Debian python3-torch: same config (bench/torch_unet_bench_config.json), batch 16,
+# 64×64, 2 channels, same thread count. Prints images/s for both and the ratio ours/peer (> 1 = we
+# are faster), for contiguous (NCHW) and channels-last memory.
+# Env: BATCH (16), STEPS (3), THREADS (all cores). Needs: pip install 'diffusers==0.27.*' safetensors
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BATCH=${BATCH:-16}
+STEPS=${STEPS:-3}
+THREADS=${THREADS:-$(nproc)}
+CONFIG=bench/torch_unet_bench_config.json
+
+if ambient_bin=$(swift build -c release --show-bin-path 2>/dev/null)/ambient && [ -x "$ambient_bin" ] \
+    && "$ambient_bin" bench-unet --help >/dev/null 2>&1; then
+    ours() { "$ambient_bin" bench-unet --config "$CONFIG" --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" ${1:+--channels-last}; }
+else
+    # Until the CLI exposes AmbientTorch.benchmarkTrainStep, a small driver package calls it.
+    (cd bench/torch_bench_driver && swift build -c release --scratch-path ../../.build-torch-bench >/dev/null)
+    driver=.build-torch-bench/release/torch-bench-driver
+    ours() { "$driver" "$CONFIG" "$BATCH" "$STEPS" "$THREADS" ${1:+channels-last}; }
+fi
+peer() { /usr/bin/python3 bench/torch_train_step.py "$CONFIG" --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" ${1:+--channels-last}; }
+
+echo "U-Net train step, batch $BATCH, 64x64, $THREADS threads, $STEPS timed steps (images/s)"
+for layout in "" channels-last; do
+    o=$(ours $layout); p=$(peer $layout)
+    printf '%-14s ours %8s  diffusers %8s  ratio ours/peer %s\n' "${layout:-contiguous}" "$o" "$p" \
+        "$(python3 -c "print(f'{$o/$p:.2f}')")"
+done
