@@ -7,7 +7,9 @@ let commands: [Command.Type] = [
     MaskCommand.self,
     UndersampleCommand.self,
     CorruptCommand.self,
+    SensCommand.self,
     RSSCommand.self,
+    ReconCommand.self,
     NRMSECommand.self,
 ]
 

@@ -4,10 +4,14 @@ import Foundation
 
 /// Reads and writes whole arrays by file extension, for the array-in/array-out commands:
 /// BART `.cfl` (with or without extension, as BART's tools accept it) and NumPy `.npy`.
+///
+/// BART's tools want coils on BART dimension 3: a `.cfl` of rank ≥ 3 ([C, H, W]) is written as
+/// [C, 1, H, W] (BART [W, H, 1, C]); on reading, singleton axes are dropped except the last two,
+/// so `bart phantom -k -s 8` comes in as [8, H, W].
 enum ArrayFiles {
     static func readComplex(_ path: String) throws -> ComplexArray {
         switch try format(of: path, forReading: true) {
-        case .cfl: return try CFL.read(path)
+        case .cfl: return fromBART(try CFL.read(path))
         case .npy: return try NPY.read(path).complexArray
         }
     }
@@ -22,7 +26,7 @@ enum ArrayFiles {
             case let .complex(c): return try realPart(c, path)
             }
         case .cfl:
-            return try realPart(try CFL.read(path), path)
+            return try realPart(fromBART(try CFL.read(path)), path)
         }
     }
 
@@ -35,16 +39,27 @@ enum ArrayFiles {
 
     static func write(_ array: ComplexArray, to path: String) throws {
         switch try format(of: path, forReading: false) {
-        case .cfl: try CFL.write(array, to: path)
+        case .cfl: try CFL.write(toBART(array), to: path)
         case .npy: try NPY.write(array, to: path)
         }
     }
 
     static func write(_ array: RealArray, to path: String) throws {
         switch try format(of: path, forReading: false) {
-        case .cfl: try CFL.write(array, to: path)
+        case .cfl: try CFL.write(toBART(array), to: path)
         case .npy: try NPY.write(array, to: path)
         }
+    }
+
+    static func fromBART<E>(_ a: NDArray<E>) -> NDArray<E> {
+        guard a.rank > 2 else { return a }
+        let lead = a.shape.dropLast(2).filter { $0 != 1 }
+        return a.reshaped(Array(lead) + a.shape.suffix(2))
+    }
+
+    static func toBART<E>(_ a: NDArray<E>) -> NDArray<E> {
+        guard a.rank >= 3 else { return a }
+        return a.reshaped(Array(a.shape.dropLast(2)) + [1] + Array(a.shape.suffix(2)))
     }
 
     enum Format { case cfl, npy }
