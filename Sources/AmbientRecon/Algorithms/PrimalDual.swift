@@ -3,17 +3,22 @@ import AmbientCore
 /// Settings for `primalDual` (Chambolle–Pock).
 public struct PrimalDualConfig: Codable, Sendable, Equatable {
     public var maxIterations: Int = 100
-    /// Upper bound on ‖K‖ (operator norm). Steps are τ = σ = 0.99 / bound, which satisfies the
-    /// convergence condition τσ‖K‖² < 1.
+    /// Upper bound L on ‖K‖ (operator norm). Steps are τ = 0.99·√r / L and σ = 0.99 / (√r·L),
+    /// which satisfy the convergence condition τσ‖K‖² < 1.
     public var operatorNormBound: Float = 1
+    /// r = τ/σ, the balance between primal and dual steps (1 is the textbook choice; larger
+    /// moves the image faster when the dual variables live on a larger scale).
+    public var stepRatio: Float = 1
     /// Extrapolation θ ∈ [0, 1]; 1 is the standard choice.
     public var theta: Float = 1
     /// Stop when ‖xₖ₊₁ − xₖ‖ ≤ tolerance · ‖xₖ₊₁‖; 0 runs all iterations.
     public var tolerance: Double = 0
 
-    public init(maxIterations: Int = 100, operatorNormBound: Float = 1, theta: Float = 1, tolerance: Double = 0) {
+    public init(maxIterations: Int = 100, operatorNormBound: Float = 1, stepRatio: Float = 1, theta: Float = 1,
+                tolerance: Double = 0) {
         self.maxIterations = maxIterations
         self.operatorNormBound = operatorNormBound
+        self.stepRatio = stepRatio
         self.theta = theta
         self.tolerance = tolerance
     }
@@ -37,9 +42,9 @@ public func primalDual(forward: (ComplexArray) -> [ComplexArray], adjoint: ([Com
                        proximalPrimal: (inout ComplexArray, Float) -> Void,
                        initial: ComplexArray, config: PrimalDualConfig = .init(),
                        callback: IterationCallback? = nil) -> ComplexArray {
-    precondition(config.operatorNormBound > 0, "primalDual: operatorNormBound must be positive")
-    let tau = 0.99 / config.operatorNormBound
-    let sigma = tau
+    precondition(config.operatorNormBound > 0 && config.stepRatio > 0, "primalDual: operatorNormBound and stepRatio must be positive")
+    let tau = 0.99 * config.stepRatio.squareRoot() / config.operatorNormBound
+    let sigma = 0.99 / (config.stepRatio.squareRoot() * config.operatorNormBound)
     var x = initial
     var xBar = initial
     var u = forward(initial).map { ComplexArray(zeros: $0.shape) }

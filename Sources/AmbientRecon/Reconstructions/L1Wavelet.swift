@@ -1,15 +1,15 @@
 import AmbientCore
 
-/// Settings for `l1WaveletRecon`. Defaults follow BART's `pics -l1` (FISTA, step 0.95,
-/// random wavelet shifts, BART's data scaling) except for the wavelet (see `wavelet`).
+/// Settings for `l1WaveletRecon`. Defaults follow BART's `pics -l1`: FISTA, step 0.95,
+/// random wavelet shifts, BART's data scaling, the 4-tap Daubechies filter.
 public struct L1WaveletConfig: Codable, Sendable, Equatable {
     /// Regularisation weight λ; its meaning depends on `dataScaling` (with `.bart`, the same
     /// number as `bart pics -l1 -r λ`).
     public var lambda: Float = 0.01
     public var iterations: Int = 100
-    /// Orthogonal Daubechies wavelet with periodic boundaries. (BART uses its `dau2` filter with
-    /// symmetric extension, a slightly redundant frame; see docs/recon.md.)
-    public var wavelet: DaubechiesWavelet = .db4
+    /// Orthogonal Daubechies wavelet with periodic boundaries. db2 has BART's `dau2` filter
+    /// (BART extends symmetrically, a slightly redundant frame; see docs/recon.md).
+    public var wavelet: DaubechiesWavelet = .db2
     /// Decomposition levels; nil picks the most that keep the coarsest band ≥ 16 pixels (BART's rule).
     public var levels: Int? = nil
     /// Cycle spinning: a fresh random circular shift of the wavelet grid in every iteration,
@@ -21,7 +21,7 @@ public struct L1WaveletConfig: Codable, Sendable, Equatable {
     public var stepSize: Float = 0.95
     public var dataScaling: DataScaling = .bart
 
-    public init(lambda: Float = 0.01, iterations: Int = 100, wavelet: DaubechiesWavelet = .db4, levels: Int? = nil,
+    public init(lambda: Float = 0.01, iterations: Int = 100, wavelet: DaubechiesWavelet = .db2, levels: Int? = nil,
                 randomShift: Bool = true, seed: UInt64 = 0, stepSize: Float = 0.95, dataScaling: DataScaling = .bart) {
         self.lambda = lambda
         self.iterations = iterations

@@ -7,11 +7,16 @@ public struct TotalVariationConfig: Codable, Sendable, Equatable {
     public var lambda: Float = 0.005
     public var iterations: Int = 100
     public var dataScaling: DataScaling = .bart
+    /// Primal/dual step ratio τ/σ of the Chambolle–Pock iteration (see `PrimalDualConfig`).
+    /// With BART-scaled data (image magnitudes ≈ 1) ratios of 30–100 converge in ~100 iterations
+    /// where the textbook 1 needs ~400 (measured on a 64×64 8-coil phantom).
+    public var stepRatio: Float = 50
 
-    public init(lambda: Float = 0.005, iterations: Int = 100, dataScaling: DataScaling = .bart) {
+    public init(lambda: Float = 0.005, iterations: Int = 100, dataScaling: DataScaling = .bart, stepRatio: Float = 50) {
         self.lambda = lambda
         self.iterations = iterations
         self.dataScaling = dataScaling
+        self.stepRatio = stepRatio
     }
 }
 
@@ -58,7 +63,8 @@ public func totalVariationRecon(kspace: ComplexArray, maps: ComplexArray, mask: 
         },
         proximalPrimal: { _, _ in },
         initial: ComplexArray(zeros: [problem.height, problem.width]),
-        config: PrimalDualConfig(maxIterations: config.iterations, operatorNormBound: (problem.normalBound + 8).squareRoot()),
+        config: PrimalDualConfig(maxIterations: config.iterations, operatorNormBound: (problem.normalBound + 8).squareRoot(),
+                                 stepRatio: config.stepRatio),
         callback: progress)
     x.scale(by: scale)
     return x
