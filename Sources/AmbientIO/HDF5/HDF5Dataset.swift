@@ -56,6 +56,27 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         return array.reshaped(Array(shape.dropFirst()))
     }
 
+    /// Reads entry `index` of the first axis into `buffer`, reusing its storage when the shape already
+    /// fits (no allocation, no page faults: the fast path for loops over slices).
+    public func read(index: Int, into buffer: inout ComplexArray) throws {
+        guard rank >= 1, index >= 0, index < shape[0] else {
+            throw AmbientError(.badArgument, subject, "index \(index) out of range for shape \(shape)")
+        }
+        let inner = Array(shape.dropFirst())
+        if buffer.shape != inner { buffer = ComplexArray(zeros: inner) }
+        guard case let .complex(_, realName, imaginaryName) = elementType else {
+            buffer = try read(index: index)
+            return
+        }
+        let memoryType = try HDF5Types.complex32(realName: realName, imaginaryName: imaginaryName, matching: handle.id)
+        try withSelection(start: [index] + [Int](repeating: 0, count: rank - 1), count: [1] + inner) { memorySpace, fileSpace in
+            try buffer.withUnsafeMutableBufferPointer { p in
+                try h5check(H5Dread(handle.id, memoryType.id, memorySpace, fileSpace, ambient_H5P_DEFAULT(), p.baseAddress),
+                            .unreadable, subject, "cannot read \(elementType) data as complex64")
+            }
+        }
+    }
+
     /// Reads a string dataset (scalar or one element; several elements are joined by newlines).
     public func readString() throws -> String {
         let typeID = try h5check(H5Dget_type(handle.id), .unreadable, subject, "cannot read element type")

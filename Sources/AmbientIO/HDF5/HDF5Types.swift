@@ -84,6 +84,25 @@ enum HDF5Types {
         return handle
     }
 
+    /// Like `complex32(realName:imaginaryName:)`, but when the dataset's own type already has that exact
+    /// memory layout ({float at 0, float at 4}, native byte order) it is used itself, so HDF5 takes its
+    /// no-conversion path and reads straight into our buffer.
+    static func complex32(realName: String, imaginaryName: String, matching datasetID: hid_t) throws -> HDF5Handle {
+        let fileType = H5Dget_type(datasetID)
+        guard fileType >= 0 else { return try complex32(realName: realName, imaginaryName: imaginaryName) }
+        let handle = HDF5Handle(fileType, close: H5Tclose)
+        var sameLayout = H5Tget_size(fileType) == 8 && H5Tget_nmembers(fileType) == 2
+            && H5Tget_member_offset(fileType, 0) == 0 && H5Tget_member_offset(fileType, 1) == 4
+        if sameLayout {
+            for i in 0..<2 {
+                let member = H5Tget_member_type(fileType, UInt32(i))
+                sameLayout = sameLayout && member >= 0 && H5Tequal(member, ambient_H5T_NATIVE_FLOAT()) > 0
+                if member >= 0 { H5Tclose(member) }
+            }
+        }
+        return sameLayout ? handle : try complex32(realName: realName, imaginaryName: imaginaryName)
+    }
+
     /// The little-endian on-disk complex64 type h5py writes: {r: <f4, i: <f4}.
     static func fileComplex64() throws -> HDF5Handle {
         let id = try h5check(H5Tcreate(H5T_COMPOUND, 8), .backend, "HDF5", "cannot create complex type")
