@@ -3,12 +3,14 @@
 # UNet2DModel in Debian python3-torch: same config (bench/torch_unet_bench_config.json), batch 16,
 # 64×64, 2 channels, same thread count. Prints images/s for both and the ratio ours/peer (> 1 = we
 # are faster), for contiguous (NCHW) and channels-last memory.
-# Env: BATCH (16), STEPS (3), THREADS (all cores). Needs: pip install 'diffusers==0.27.*' safetensors
+# Each side runs REPEATS times, alternating, and the best rate counts (robust to a busy machine).
+# Env: BATCH (16), STEPS (3), THREADS (all cores), REPEATS (2). Needs: pip install 'diffusers==0.27.*' safetensors
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BATCH=${BATCH:-16}
 STEPS=${STEPS:-3}
 THREADS=${THREADS:-$(nproc)}
+REPEATS=${REPEATS:-2}
 CONFIG=bench/torch_unet_bench_config.json
 
 if ambient_bin=$(swift build -c release --show-bin-path 2>/dev/null)/ambient && [ -x "$ambient_bin" ] \
@@ -22,9 +24,13 @@ else
 fi
 peer() { /usr/bin/python3 bench/torch_train_step.py "$CONFIG" --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" ${1:+--channels-last}; }
 
-echo "U-Net train step, batch $BATCH, 64x64, $THREADS threads, $STEPS timed steps (images/s)"
+best() { python3 -c "import sys; print(max(float(v) for v in sys.argv[1:]))" "$@"; }
+
+echo "U-Net train step, batch $BATCH, 64x64, $THREADS threads, $STEPS timed steps, best of $REPEATS (images/s)"
 for layout in "" channels-last; do
-    o=$(ours $layout); p=$(peer $layout)
-    printf '%-14s ours %8s  diffusers %8s  ratio ours/peer %s\n' "${layout:-contiguous}" "$o" "$p" \
-        "$(python3 -c "print(f'{$o/$p:.2f}')")"
+    o=(); p=()
+    for _ in $(seq "$REPEATS"); do o+=("$(ours $layout)"); p+=("$(peer $layout)"); done
+    ob=$(best "${o[@]}"); pb=$(best "${p[@]}")
+    printf '%-14s ours %8s  diffusers %8s  ratio ours/peer %s\n' "${layout:-contiguous}" "$ob" "$pb" \
+        "$(python3 -c "print(f'{$ob/$pb:.2f}')")"
 done

@@ -5,9 +5,14 @@ import CTorch
 
 extension Tensor {
     /// Whether operations on this tensor are recorded for `backward`.
-    public var requiresGrad: Bool {
-        get { ctorch_requires_grad(handle) == 1 }
-        set { _ = ctorch_set_requires_grad(handle, newValue ? 1 : 0) }
+    public var requiresGrad: Bool { ctorch_requires_grad(handle) == 1 }
+
+    /// Turns gradient tracking on or off (meant for leaves: parameters and inputs).
+    /// Returns self, so that `try Tensor(x).requiringGrad()` reads as one expression.
+    @discardableResult
+    public func requiringGrad(_ flag: Bool = true) throws -> Tensor {
+        try Tensor.check(status: ctorch_set_requires_grad(handle, flag ? 1 : 0), "requires_grad_", [self])
+        return self
     }
 
     /// Accumulates d(self)/d(leaf) · gradient into the `.grad` of every leaf that requires grad.

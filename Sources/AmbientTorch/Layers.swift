@@ -15,8 +15,8 @@ extension Module {
 
     /// Stops (or restarts) gradient tracking for every parameter whose name starts with `prefix`
     /// ("" = all). Frozen parameters get no `.grad` and are skipped by AdamW.
-    public func setFrozen(_ frozen: Bool, prefix: String = "") {
-        for (name, tensor) in namedParameters() where name.hasPrefix(prefix) { tensor.requiresGrad = !frozen }
+    public func setFrozen(_ frozen: Bool, prefix: String = "") throws {
+        for (name, tensor) in namedParameters() where name.hasPrefix(prefix) { try tensor.requiringGrad(!frozen) }
     }
 
     /// Parameters that currently receive gradients.
@@ -43,14 +43,12 @@ func uniformParameter(_ shape: [Int], fanIn: Int, generator: TorchGenerator, dev
     let bound = 1 / Float(max(fanIn, 1)).squareRoot()
     let unit = try Tensor.rand(shape, generator: generator, device: device)
     let tensor = try (unit * (2 * bound)) - bound
-    tensor.requiresGrad = true
-    return tensor
+    return try tensor.requiringGrad()
 }
 
 func constantParameter(_ shape: [Int], _ value: Float, device: Device) throws -> Tensor {
     let tensor = try Tensor.full(shape, value, device: device)
-    tensor.requiresGrad = true
-    return tensor
+    return try tensor.requiringGrad()
 }
 
 /// nn.Conv2d (square kernel, same stride and padding on both axes).

@@ -85,31 +85,3 @@ public final class AdamW {
         try loadState(tensors, subject: url.path)
     }
 }
-
-/// An exponential moving average of a module's parameters (the EMA weights diffusion models sample
-/// with): shadow ← shadow + (1 − decay)·(parameter − shadow) after each optimizer step.
-public final class ExponentialMovingAverage {
-    public let decay: Float
-    /// Shadow copies, by the module's parameter names.
-    public let shadow: [(name: String, tensor: Tensor)]
-
-    public init(of module: Module, decay: Float = 0.999) throws {
-        guard decay >= 0, decay <= 1 else { throw AmbientError(.badArgument, "ema decay", "must lie in [0, 1], got \(decay)") }
-        self.decay = decay
-        shadow = try module.namedParameters().map { (name: $0.name, tensor: try $0.tensor.detached().clone()) }
-    }
-
-    /// Moves the shadow weights towards the module's current weights.
-    public func update(from module: Module) throws {
-        let current = module.namedParameters()
-        guard current.count == shadow.count else {
-            throw AmbientError(.badArgument, "ema", "module has \(current.count) parameters, EMA \(shadow.count)")
-        }
-        for (s, p) in zip(shadow, current) { try s.tensor.lerpInPlace(towards: p.tensor, weight: 1 - decay) }
-    }
-
-    /// Writes the shadow weights into `module` (e.g. an evaluation copy of the network).
-    public func copy(into module: Module) throws {
-        for (s, p) in zip(shadow, module.namedParameters()) { try p.tensor.copyValues(from: s.tensor) }
-    }
-}

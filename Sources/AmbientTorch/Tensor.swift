@@ -47,7 +47,7 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
             dims = [Int64](repeating: 0, count: rank)
             _ = ctorch_shape(handle, &dims, Int32(rank))
         }
-        return dims.prefix(rank).map(Int.init)
+        return dims.prefix(max(rank, 0)).map(Int.init)
     }
 
     public var rank: Int { Int(ctorch_rank(handle)) }

@@ -62,7 +62,7 @@ final class TensorTests: XCTestCase {
 
     func testBackwardGivesAnalyticGradient() throws {
         let x = try Tensor(shape: [3], elements: [1, -2, 0.5])
-        x.requiresGrad = true
+        try x.requiringGrad()
         let y = try x.squared() * x.sin()   // d/dx x² sin x = 2x sin x + x² cos x
         try y.backward(gradient: Tensor.ones([3]))
         let grad = try XCTUnwrap(x.grad).floats()
@@ -75,7 +75,7 @@ final class TensorTests: XCTestCase {
 
     func testNoGradScopeRecordsNothing() throws {
         let x = try Tensor.ones([2])
-        x.requiresGrad = true
+        try x.requiringGrad()
         let y = try withNoGrad { try x * 3 }
         XCTAssertFalse(y.requiresGrad)
         XCTAssertTrue(try (x * 3).requiresGrad)
@@ -113,7 +113,7 @@ final class TensorTests: XCTestCase {
 
     func testGradientClippingScalesToMaxNorm() throws {
         let p = try Tensor(shape: [2], elements: [1, 1])
-        p.requiresGrad = true
+        try p.requiringGrad()
         try (p * Tensor(shape: [2], elements: [3, 4])).sum().backward()  // grad = (3, 4), norm 5
         let norm = try clipGradientNorm([p], maxNorm: 1)
         XCTAssertEqual(norm, 5, accuracy: 1e-5)

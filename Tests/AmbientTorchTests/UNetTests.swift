@@ -21,7 +21,7 @@ final class UNetTests: XCTestCase {
         let model = try UNet2DModel.load(directory: modelFolder)
         let reference = try SafetensorsFile(url: fixtures.appendingPathComponent("unet_small_parity.safetensors"))
         let sample = try reference.tensor("sample")
-        sample.requiresGrad = true
+        try sample.requiringGrad()
         let output = try model(sample, timesteps: reference.tensor("timesteps"))
         assertMaxAbsDifference(try output.floats(), try reference.tensor("output").floats(), atMost: 1e-4, "forward")
 
@@ -80,7 +80,6 @@ final class UNetTests: XCTestCase {
             let text = "\(error)"
             XCTAssertTrue(text.contains(weights.path), text)
             XCTAssertTrue(text.contains("unexpected keys: down_blocks.1.attentions.0.group_norm.bias"), text)
-            XCTAssertTrue(text.contains("mis-shaped keys: down_blocks.1.downsamplers") == false, text)
             XCTAssertTrue(text.contains("mis-shaped keys:") && text.contains("(file [32"), text)
         }
         // A file that is not safetensors at all.
@@ -149,7 +148,7 @@ final class UNetTests: XCTestCase {
         let config = UNet2DConfig(sampleSize: 8, inChannels: 2, outChannels: 2, blockOutChannels: [8, 16],
                                   attention: [false, false], normNumGroups: 4)
         let model = try UNet2DModel(config: config, seed: 2)
-        model.setFrozen(true, prefix: "conv_in.")
+        try model.setFrozen(true, prefix: "conv_in.")
         let frozenBefore = try model.convIn.weight.floats()
         let ema = try ExponentialMovingAverage(of: model, decay: 0.5)
         let optimizer = try AdamW(parameters: model.parameters(), learningRate: 1e-2)
@@ -165,5 +164,16 @@ final class UNetTests: XCTestCase {
         let shadow = try XCTUnwrap(ema.shadow.first { $0.name == "conv_out.weight" }).tensor.floats()
         for i in before.indices { XCTAssertEqual(shadow[i], 0.5 * before[i] + 0.5 * after[i], accuracy: 1e-6) }
         XCTAssertEqual(model.trainableParameters().count, model.parameters().count - 2)
+
+        // The EMA weights survive a save/load and load into a model.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ema-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try ema.save(to: file)
+        let restored = try ExponentialMovingAverage(of: UNet2DModel(config: config, seed: 9), decay: 0.5)
+        try restored.load(from: file)
+        XCTAssertEqual(try restored.shadow.last!.tensor.floats(), try ema.shadow.last!.tensor.floats())
+        let evaluationCopy = try UNet2DModel(config: config, seed: 9)
+        try evaluationCopy.loadWeights(from: file)
+        XCTAssertEqual(try evaluationCopy.convOut.weight.floats(), shadow)
     }
 }
