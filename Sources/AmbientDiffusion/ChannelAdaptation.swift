@@ -53,8 +53,8 @@ public enum ChannelAdaptation {
         for prefix in prefixes where !names.contains(where: { $0.hasPrefix(prefix) }) {
             throw AmbientError(.badArgument, "train_only_prefixes", "no parameter name starts with \"\(prefix)\"")
         }
-        network.setFrozen(true)
-        for prefix in prefixes { network.setFrozen(false, prefix: prefix) }
+        try network.setFrozen(true)
+        for prefix in prefixes { try network.setFrozen(false, prefix: prefix) }
     }
 
     /// `t` with `axis` cut to, or zero-padded to, `size` entries.

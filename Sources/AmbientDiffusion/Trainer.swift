@@ -123,6 +123,29 @@ public final class Trainer {
                           networkSeconds: Date().timeIntervalSince(networkStart) - fourierSeconds, fourierLossSeconds: fourierSeconds)
     }
 
+    /// The objective's loss on a batch with the current weights, without training (evaluation).
+    public func loss(on batch: PreparedBatch) throws -> Double {
+        try withNoGrad {
+            let noisy = try Tensor(channelsFrom: batch.noisy, device: device)
+            let conditioning = try batch.conditioning.map { try Tensor($0, device: device) }
+            let denoised = try denoiser(noisy, sigma: batch.sigma, conditioning: conditioning)
+            let weight = batch.sigma.map { denoiser.preconditioning.lossWeight(sigma: $0) }
+            switch batch.loss {
+            case let .image(target, observed):
+                let h = batch.noisy.shape[1], w = batch.noisy.shape[2]
+                return Double(try DenoisingLoss.observedPixelError(
+                    denoised: denoised, target: Tensor(channelsFrom: target, device: device),
+                    observed: observed.map { try Tensor($0.reshaped([batch.sigma.count, 1, h, w]), device: device) },
+                    weight: weight).item())
+            case let .fourier(slices):
+                return try DenoisingLoss.fourierObservedResidual(denoised: denoised.complexImages(), slices: slices, weight: weight).loss
+            }
+        }
+    }
+
+    /// The batch of `step` as this run draws it (for evaluation and tests).
+    public func batch(step: Int) throws -> PreparedBatch { try builder.batch(step: step) }
+
     /// A summary of `run`.
     public struct Summary: Sendable {
         public let steps: Int

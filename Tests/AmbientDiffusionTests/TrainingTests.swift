@@ -1,0 +1,104 @@
+import AmbientCore
+import AmbientTorch
+import AmbientTestSupport
+@testable import AmbientDiffusion
+import XCTest
+
+final class TrainingTests: XCTestCase {
+    /// Mean loss of the current weights over the batches of the first few steps (fixed σ and noise).
+    private func evaluationLoss(_ trainer: Trainer) throws -> Double {
+        try (0..<4).map { try trainer.loss(on: trainer.batch(step: $0)) }.reduce(0, +) / 4
+    }
+
+    private func assertTrainingReducesLoss(_ objective: Objective, _ corruption: CorruptionKind,
+                                           file: StaticString = #filePath, line: UInt = #line) throws {
+        let options = DiffusionTestData.options(objective, corruption, steps: 30)
+        let dataset: TrainingDataset = corruption == .image
+            ? try InMemoryImageDataset(images: DiffusionTestData.smoothImages(count: 8, size: 8, seed: 1))
+            : try DiffusionTestData.kspaceDataset(count: 8, size: 8, coils: 2, seed: 1)
+        let network = try DiffusionTestData.network(inputChannels: try options.resolved().networkInputChannels)
+        let run = DiffusionTestData.temporaryDirectory("reduce-\(objective)-\(corruption)")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let trainer = try Trainer(network: network, dataset: dataset, options: options, runDirectory: run)
+        let before = try evaluationLoss(trainer)
+        let summary = try trainer.run(writeCheckpoints: false)
+        let after = try evaluationLoss(trainer)
+        XCTAssertEqual(summary.steps, 30, file: file, line: line)
+        print("TIMING", objective, corruption, summary.stepsPerSecond, summary.dataWaitSeconds, summary.networkSeconds, summary.fourierLossSeconds, summary.preparationSeconds)
+        XCTAssertLessThan(after, 0.8 * before, "\(objective)/\(corruption): loss \(before) → \(after)", file: file, line: line)
+        let log = try TrainingLogWriter.read(run.appendingPathComponent("training_log.jsonl"))
+        XCTAssertEqual(log.map(\.step), [5, 10, 15, 20, 25, 30], file: file, line: line)
+    }
+
+    func testAmbientPixelsTrainingReducesLoss() throws { try assertTrainingReducesLoss(.ambient, .image) }
+    func testAmbientFourierTrainingReducesLoss() throws { try assertTrainingReducesLoss(.ambient, .fourier) }
+    func testNaiveTrainingReducesLoss() throws { try assertTrainingReducesLoss(.naive, .image) }
+    func testOracleTrainingReducesLoss() throws { try assertTrainingReducesLoss(.oracle, .fourier) }
+
+    /// Training N steps straight equals training k steps, checkpointing, reloading and training N − k.
+    func testResumeContinuesExactly() throws {
+        var options = DiffusionTestData.options(.ambient, .fourier, steps: 6)
+        options.checkpointEvery = 3
+        let dataset = try DiffusionTestData.kspaceDataset(count: 5, size: 8, coils: 2, seed: 2)
+        let channels = try options.resolved().networkInputChannels
+        let straightRun = DiffusionTestData.temporaryDirectory("straight")
+        let stoppedRun = DiffusionTestData.temporaryDirectory("stopped")
+        defer { try? FileManager.default.removeItem(at: straightRun); try? FileManager.default.removeItem(at: stoppedRun) }
+
+        let straight = try Trainer(network: DiffusionTestData.network(inputChannels: channels), dataset: dataset,
+                                   options: options, runDirectory: straightRun)
+        try straight.run(writeCheckpoints: false)
+
+        let first = try Trainer(network: DiffusionTestData.network(inputChannels: channels), dataset: dataset,
+                                options: options, runDirectory: stoppedRun)
+        let partial = try first.run(stopAfter: 3)
+        let checkpoint = try XCTUnwrap(partial.lastCheckpoint)
+        XCTAssertEqual(checkpoint.standardizedFileURL.path, Checkpoint.latest(in: stoppedRun.appendingPathComponent("checkpoints"))?.standardizedFileURL.path)
+        let resumed = try Trainer.resume(from: checkpoint, dataset: dataset)
+        XCTAssertEqual(resumed.step, 3)
+        try resumed.run()
+        XCTAssertEqual(resumed.step, 6)
+
+        for (a, b) in zip(straight.network.namedParameters(), resumed.network.namedParameters()) {
+            XCTAssertEqual(try a.tensor.floats(), try b.tensor.floats(), "weights differ at \(a.name)")
+        }
+        for (a, b) in zip(straight.ema.shadow, resumed.ema.shadow) {
+            XCTAssertEqual(try a.tensor.floats(), try b.tensor.floats(), "EMA differs at \(a.name)")
+        }
+        let log = try TrainingLogWriter.read(stoppedRun.appendingPathComponent("training_log.jsonl"))
+        XCTAssertEqual(log.map(\.step), [3, 5, 6], "the resumed run continues the log (the first run logged its last step)")
+        let saved = try TrainingOptions.load(from: checkpoint.appendingPathComponent(Checkpoint.optionsFile))
+        XCTAssertEqual(saved, try options.resolved())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint.appendingPathComponent("ema/diffusion_pytorch_model.safetensors").path))
+    }
+
+    func testOptionsDecodeSnakeCaseWithDefaults() throws {
+        let json = #"{"batch_size": 4, "objective": "naive", "corruption": "fourier", "further_corruption": {"lines": {"count": 3}}}"#
+        let options = try JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8))
+        XCTAssertEqual(options.batchSize, 4)
+        XCTAssertEqual(options.objective, .naive)
+        XCTAssertEqual(options.furtherCorruption, .lines(count: 3))
+        XCTAssertEqual(options.learningRate, TrainingOptions().learningRate)
+        let resolved = try options.resolved()
+        XCTAssertEqual(resolved.maskChannel, false)
+        let roundTrip = try JSONDecoder().decode(TrainingOptions.self, from: resolved.jsonData())
+        XCTAssertEqual(roundTrip, resolved)
+        let text = String(decoding: try resolved.jsonData(), as: UTF8.self)
+        XCTAssertTrue(text.contains("\"learning_rate\""), text)
+    }
+
+    func testBadInputsThrowNamedErrors() throws {
+        let options = DiffusionTestData.options(.ambient, .image)
+        let dataset = try InMemoryImageDataset(images: DiffusionTestData.smoothImages(count: 2, size: 8, seed: 1))
+        XCTAssertThrowsError(try Trainer(network: DiffusionTestData.network(inputChannels: 2), dataset: dataset, options: options,
+                                         runDirectory: DiffusionTestData.temporaryDirectory("bad"))) { error in
+            XCTAssertTrue("\(error)".contains("input channels"), "\(error)")
+        }
+        var bad = options
+        bad.batchSize = 0
+        XCTAssertThrowsError(try bad.resolved()) { XCTAssertTrue("\($0)".contains("batch_size"), "\($0)") }
+        XCTAssertThrowsError(try InMemoryImageDataset(images: ComplexArray(zeros: [8, 8])))
+        let fourier = try BatchBuilder(options: DiffusionTestData.options(.ambient, .fourier), dataset: dataset)
+        XCTAssertThrowsError(try fourier.batch(step: 0)) { XCTAssertTrue("\($0)".contains("training example"), "\($0)") }
+    }
+}
