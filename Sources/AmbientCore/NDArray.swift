@@ -186,10 +186,10 @@ public struct NDArray<Element: ArrayElement>: @unchecked Sendable {
     }
 
     /// True when no element is NaN or ±Inf.
-    public var allFinite: Bool { withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } } }
+    @inlinable public var allFinite: Bool { withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } } }
 
     /// The flat index of the first NaN or ±Inf element, if any (for error messages).
-    public var firstNonFiniteIndex: Int? { withUnsafeBufferPointer { $0.firstIndex { !$0.isFinite } } }
+    @inlinable public var firstNonFiniteIndex: Int? { withUnsafeBufferPointer { $0.firstIndex { !$0.isFinite } } }
 
     /// The multi-index of a flat index, for messages.
     public func multiIndex(ofFlat flat: Int) -> [Int] {

@@ -10,6 +10,7 @@ public final class ProgressBar: @unchecked Sendable {
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var completed = 0
+    private var drawnCompleted = -1
     private let lock = NSLock()
     private let unit: String
 
@@ -32,7 +33,7 @@ public final class ProgressBar: @unchecked Sendable {
     public func finish(status: String = "") {
         lock.lock()
         defer { lock.unlock() }
-        draw(status: status, force: true)
+        if drawnCompleted != completed { draw(status: status, force: true) }
         if enabled && isTerminal { FileHandle.standardError.write("\n".data(using: .utf8)!) }
     }
 
@@ -42,6 +43,7 @@ public final class ProgressBar: @unchecked Sendable {
         let interval: TimeInterval = isTerminal ? 0.1 : 10
         guard force || now.timeIntervalSince(lastDraw) >= interval else { return }
         lastDraw = now
+        drawnCompleted = completed
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(completed) / elapsed : 0
         let eta = rate > 0 ? Double(total - completed) / rate : 0

@@ -3,6 +3,8 @@ import Foundation
 
 /// Every subcommand, in the order `ambient --help` lists them.
 let commands: [Command.Type] = [
+    InfoCommand.self,
+    SimulateCommand.self,
     FFTCommand.self,
     MaskCommand.self,
     UndersampleCommand.self,
