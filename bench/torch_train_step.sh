@@ -4,6 +4,7 @@
 # 64×64, 2 channels, same thread count. Prints images/s for both and the ratio ours/peer (> 1 = we
 # are faster), for contiguous (NCHW) and channels-last memory.
 # Each side runs REPEATS times, alternating, and the best rate counts (robust to a busy machine).
+# Python runs with -s (no user site-packages) so that the Debian torch + pip diffusers 0.27 pair is used.
 # Env: BATCH (16), STEPS (3), THREADS (all cores), REPEATS (2). Needs: pip install 'diffusers==0.27.*' safetensors
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ else
     driver=.build-torch-bench/release/torch-bench-driver
     ours() { "$driver" "$CONFIG" "$BATCH" "$STEPS" "$THREADS" ${1:+channels-last}; }
 fi
-peer() { /usr/bin/python3 bench/torch_train_step.py "$CONFIG" --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" ${1:+--channels-last}; }
+peer() { /usr/bin/python3 -s bench/torch_train_step.py "$CONFIG" --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" ${1:+--channels-last}; }
 
 best() { python3 -c "import sys; print(max(float(v) for v in sys.argv[1:]))" "$@"; }
 
