@@ -69,7 +69,7 @@ public enum NIfTI {
 
     private static func read(_ path: String, headerOnly: Bool) throws -> (header: Header, array: LoadedArray?) {
         guard FileManager.default.fileExists(atPath: path) else { throw AmbientError(.fileNotFound, path, "no such file") }
-        let bytes = try readAll(path, limit: headerOnly ? 352 : nil)
+        let bytes = try Gzip.readAll(path, limit: headerOnly ? 352 : nil)
         guard bytes.count >= 348 else { throw AmbientError(.badFormat, path, "not a NIfTI file: \(bytes.count) bytes, header needs 348") }
         let raw = bytes.withUnsafeBytes { Array($0) }
         let littleSize = raw.withUnsafeBytes { Int32(littleEndian: $0.loadUnaligned(fromByteOffset: 0, as: Int32.self)) }
@@ -134,24 +134,5 @@ public enum NIfTI {
             return (header, .complex(ComplexArray(shape: header.shape) { Complex32(values[2 * $0], values[2 * $0 + 1]) * slope }))
         }
         return (header, .real(RealArray(shape: header.shape) { values[$0] * slope + intercept }))
-    }
-
-    /// Reads a whole file through zlib (which passes uncompressed files through unchanged).
-    private static func readAll(_ path: String, limit: Int?) throws -> [UInt8] {
-        guard let file = gzopen(path, "rb") else { throw AmbientError(.unreadable, path, "cannot open") }
-        defer { gzclose(file) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while limit.map({ result.count < $0 }) ?? true {
-            let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-            if n < 0 {
-                var code: Int32 = 0
-                let message = gzerror(file, &code).map { String(cString: $0) } ?? "unknown"
-                throw AmbientError(.badFormat, path, "corrupt gzip data: \(message)")
-            }
-            if n == 0 { break }
-            result += chunk[0..<Int(n)]
-        }
-        return result
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// The file formats `ambient` reads, recognised by extension (and, for HDF5, by content).
 public enum ScanFormat: String, Sendable, Codable {
-    case fastMRI, ismrmrd, hdf5, cfl, npy, nifti, png
+    case fastMRI, ismrmrd, hdf5, cfl, npy, nifti, png, idx
 
     /// Detects the format of `path`; `.h5`/`.hdf5` files are fastMRI when they have `kspace`,
     /// ISMRMRD when they have `/dataset/data`, plain HDF5 otherwise.
@@ -12,6 +12,7 @@ public enum ScanFormat: String, Sendable, Codable {
         if lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") { return .nifti }
         if lower.hasSuffix(".npy") { return .npy }
         if lower.hasSuffix(".png") { return .png }
+        if lower.hasSuffix("-ubyte") || lower.hasSuffix("-ubyte.gz") { return .idx }
         if lower.hasSuffix(".cfl") || lower.hasSuffix(".hdr") { return .cfl }
         if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") || HDF5File.isHDF5(path: path) {
             let root = try HDF5File(path: path).root
@@ -37,6 +38,7 @@ public func loadArray(_ path: String) throws -> LoadedArray {
     case .npy: return try NPY.read(path)
     case .nifti: return try NIfTI.read(path)
     case .png: return .real(try PNG.read(path))
+    case .idx: return .real(try IDX.read(path))
     }
 }
 
@@ -96,7 +98,7 @@ public func describe(_ path: String) throws -> String {
         add("datatype", header.datatypeName)
         add("voxel size (mm, x y z)", header.voxelSize)
         if header.slope != 1 || header.intercept != 0 { add("scaling", "slope \(header.slope), intercept \(header.intercept)") }
-    case .cfl, .npy, .png:
+    case .cfl, .npy, .png, .idx:
         let array = try loadArray(path)
         add("shape", array.shape)
         add("dtype", array.dtypeName)

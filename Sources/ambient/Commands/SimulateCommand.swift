@@ -9,7 +9,7 @@ enum SimulateCommand: Command {
     static let arguments = "-o <outdir> <image-volume…>"
     static let discussion = """
         Inputs: NIfTI (.nii, .nii.gz; axial slices, anterior up), NumPy (.npy: [H, W] or [slices, H, W], real or
-        complex), PNG, fastMRI files (their reconstruction_rss). For each input volume and chosen slice: resize
+        complex), PNG, MNIST/Fashion-MNIST IDX images, fastMRI files (their reconstruction_rss). For each input volume and chosen slice: resize
         to the protocol's matrix, scale the volume to a maximum of 1, apply a smooth random phase, simulated
         birdcage coils, noise at the protocol's SNR, and a mask seeded by (protocol seed, file name, slice).
         Writes <outdir>/kspace/<name>.h5 (kspace with zeros where not sampled, slice_masks, sens_maps, attributes)
@@ -81,7 +81,7 @@ enum SimulateCommand: Command {
     /// Name without folder and extension ("ch2.nii.gz" → "ch2").
     static func stem(_ path: String) -> String {
         var name = (path as NSString).lastPathComponent
-        for ext in [".nii.gz", ".nii", ".npy", ".png", ".h5", ".hdf5"] where name.lowercased().hasSuffix(ext) {
+        for ext in [".nii.gz", ".nii", ".npy", ".png", ".h5", ".hdf5", "-images-idx3-ubyte.gz", "-images-idx3-ubyte"] where name.lowercased().hasSuffix(ext) {
             name = String(name.dropLast(ext.count))
             break
         }
@@ -103,7 +103,7 @@ enum SimulateCommand: Command {
                 let z = i / (h * w), y = (i / w) % h, x = i % w
                 return volume[flat: (z * h + (h - 1 - y)) * w + x]
             })
-        case .npy, .png, .cfl:
+        case .npy, .png, .cfl, .idx:
             let a = try loadArray(path)
             switch a.shape.count {
             case 2:
