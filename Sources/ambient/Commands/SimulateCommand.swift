@@ -25,6 +25,7 @@ enum SimulateCommand: Command {
         OptionSpec(nil, "slices", value: "A:B[:S]", help: "slice range (default: all slices with signal)"),
         OptionSpec(nil, "min-signal", value: "F", default: "0.2", help: "skip slices whose mean is below F × the busiest slice's"),
         OptionSpec(nil, "max-slices", value: "N", help: "keep at most N slices, evenly spaced"),
+        OptionSpec(nil, "targets-only", help: "write only the clean targets (e.g. a pretraining corpus)"),
         OptionSpec(nil, "resize", value: "HOW", default: "image", help: "image (bilinear, anti-aliased) | kspace (centred crop/pad)"),
         CommonOptions.seed,
         CommonOptions.quiet,
@@ -45,7 +46,8 @@ enum SimulateCommand: Command {
         let progress = ProgressBar("simulate", total: inputs.count, unit: "volumes", enabled: !args.flag("quiet"))
         for input in inputs {
             batch.process(input) {
-                let panels = try simulateVolume(input, proto: proto, selection: selection, resize: args.string("resize")!, outdir: outdir)
+                let panels = try simulateVolume(input, proto: proto, selection: selection, resize: args.string("resize")!,
+                                                outdir: outdir, targetsOnly: args.flag("targets-only"))
                 if previews.count < 8 { previews += panels }
             }
             progress.advance(status: (input as NSString).lastPathComponent)
@@ -96,7 +98,9 @@ enum SimulateCommand: Command {
             return .real(RealArray.stack(try (0..<file.info.sliceCount).map { try file.readTarget(slice: $0) }))
         case .nifti:
             // NIfTI's y axis points anterior; rows are drawn top-down, so flip to put anterior up.
-            let volume = try NIfTI.read(path).magnitude
+            var volume = try NIfTI.read(path).magnitude
+            while volume.rank > 3 && volume.shape[0] == 1 { volume = volume.reshaped(Array(volume.shape.dropFirst())) }
+            if volume.rank == 4 { volume = volume.slice(0) }  // a time series: its first volume
             guard volume.rank == 3 else { throw AmbientError(.badShape, path, "expected a 3-D volume, got shape \(volume.shape)") }
             let (s, h, w) = (volume.shape[0], volume.shape[1], volume.shape[2])
             return .real(RealArray(shape: [s, h, w]) { i in
@@ -117,7 +121,7 @@ enum SimulateCommand: Command {
     }
 
     static func simulateVolume(_ path: String, proto: AcquisitionProtocol, selection: SliceSelection,
-                               resize: String, outdir: String) throws -> [ImagePanel] {
+                               resize: String, outdir: String, targetsOnly: Bool) throws -> [ImagePanel] {
         let volume = try readVolume(path)
         let complexVolume = volume.complexArray
         try complexVolume.requireFinite(path, what: "image")
@@ -134,25 +138,30 @@ enum SimulateCommand: Command {
         }
         let peak = images.map { $0.magnitude.maximum }.max() ?? 0
         guard peak > 0 else { throw AmbientError(.badValue, path, "the chosen slices are all zero") }
-        let maps = try Coils.birdcageSensitivities(coils: proto.coils, height: h, width: w)
         let name = stem(path)
-        var kspace = ComplexArray(zeros: [chosen.count, proto.coils, h, w])
-        var masks = RealArray(zeros: [chosen.count, h, w])
-        var imageMasks = RealArray(zeros: [chosen.count, h, w])
         for (i, s) in chosen.enumerated() {
             images[i].scale(by: 1 / peak)
             if proto.randomPhase {
                 var rng = proto.generator(file: name, slice: s, purpose: "phase")
                 images[i] = images[i] * Simulation.smoothPhase(height: h, width: w, using: &rng)
             }
+        }
+        let truth = ComplexArray.stack(images)
+        let rss = truth.magnitude  // Σ|s_c|² = 1: the RSS of the clean coil images is |x|
+        try writeTarget(truth: truth, rss: rss, name: name, outdir: outdir)
+        if targetsOnly { return [ImagePanel(title: name, image: rss.slice(chosen.count / 2))] }
+
+        let maps = try Coils.birdcageSensitivities(coils: proto.coils, height: h, width: w)
+        var kspace = ComplexArray(zeros: [chosen.count, proto.coils, h, w])
+        var masks = RealArray(zeros: [chosen.count, h, w])
+        var imageMasks = RealArray(shape: [chosen.count, h, w], repeating: 1)
+        for (i, s) in chosen.enumerated() {
             var observed = images[i]
             if let corruption = proto.imageCorruption {
                 var rng = proto.generator(file: name, slice: s, purpose: "image-mask")
                 let m = try corruption.make(height: h, width: w, using: &rng)
                 imageMasks.setSlice(i, to: m)
                 observed = observed.multiplied(by: m)
-            } else {
-                imageMasks.setSlice(i, to: RealArray(shape: [h, w], repeating: 1))
             }
             let mask = try proto.mask(file: name, slice: s)
             var noise = proto.generator(file: name, slice: s, purpose: "noise")
@@ -160,8 +169,6 @@ enum SimulateCommand: Command {
             kspace.setSlice(i, to: acquired.undersampled)
             masks.setSlice(i, to: mask)
         }
-        let truth = ComplexArray.stack(images)
-        let rss = truth.magnitude  // Σ|s_c|² = 1: the RSS of the clean coil images is |x|
         let kspaceFile = (outdir as NSString).appendingPathComponent("kspace/\(name).h5")
         let writer = try FastMRIWriter(path: kspaceFile)
         try writer.writeKSpace(kspace)
@@ -173,16 +180,22 @@ enum SimulateCommand: Command {
         try writer.setAttribute("max", .double(Double(rss.maximum)))
         try writer.setAttribute("acceleration", .double(SamplingMasks.acceleration(of: masks)))
         try writer.commit()
-        let targetWriter = try FastMRIWriter(path: (outdir as NSString).appendingPathComponent("target/\(name).h5"))
-        try targetWriter.writeReconstruction(rss, name: "reconstruction_rss")
-        try targetWriter.writeArray(truth, name: "image")
-        try targetWriter.setAttribute("max", .double(Double(rss.maximum)))
-        try targetWriter.setAttribute("patient_id", .string(name))
-        try targetWriter.commit()
         // Preview: the middle slice's truth and its zero-filled RSS.
         let mid = chosen.count / 2
         let zeroFilled = try Coils.rootSumOfSquares(FFT.inverse(kspace.slice(mid)))
         return [ImagePanel(title: "\(name) truth", image: rss.slice(mid)), ImagePanel(title: "zero-filled", image: zeroFilled)]
+    }
+}
+
+extension SimulateCommand {
+    /// <outdir>/target/<name>.h5: `reconstruction_rss` for fastMRI-style evaluation and the complex `image`.
+    static func writeTarget(truth: ComplexArray, rss: RealArray, name: String, outdir: String) throws {
+        let writer = try FastMRIWriter(path: (outdir as NSString).appendingPathComponent("target/\(name).h5"))
+        try writer.writeReconstruction(rss, name: "reconstruction_rss")
+        try writer.writeArray(truth, name: "image")
+        try writer.setAttribute("max", .double(Double(rss.maximum)))
+        try writer.setAttribute("patient_id", .string(name))
+        try writer.commit()
     }
 }
 
