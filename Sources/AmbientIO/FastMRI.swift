@@ -156,9 +156,13 @@ public final class FastMRIWriter {
     private var root: HDF5Group?
     private var open: [String: HDF5Dataset] = [:]
 
-    public init(path: String) throws {
+    /// With `compressed`, array datasets are chunked per slice and deflated (see `createDataset`).
+    public let compressed: Bool
+
+    public init(path: String, compressed: Bool = false) throws {
         try AtomicWrite.checkDirectory(of: path)
         self.path = path
+        self.compressed = compressed
         temporaryPath = AtomicWrite.temporaryPath(for: path)
         let file = try HDF5File(path: temporaryPath, mode: .create)
         self.file = file
@@ -259,7 +263,9 @@ public final class FastMRIWriter {
     private func create(_ name: String, _ type: HDF5StorageType, _ shape: [Int]) throws -> HDF5Dataset {
         guard let root else { throw AmbientError(.unwritable, path, "writer already committed") }
         guard open[name] == nil else { throw AmbientError(.badArgument, path, "dataset '\(name)' written twice") }
-        let dataset = try root.createDataset(name, type: type, shape: shape)
+        let compressible: Bool
+        switch type { case .float32, .float64, .complex64: compressible = compressed; default: compressible = false }
+        let dataset = try root.createDataset(name, type: type, shape: shape, compressed: compressible)
         open[name] = dataset
         return dataset
     }

@@ -3,7 +3,8 @@ import Foundation
 
 /// Datasets that AmbientMRI's simulated files add to the fastMRI layout (docs/data.md):
 /// - `slice_masks` float32 [slices, ky, kx]: each slice's own sampling mask (seeded by file + slice);
-/// - `sens_maps` complex64 [slices, coils, y, x]: the coil sensitivities used to simulate;
+/// - `sens_maps` complex64 [slices, coils, y, x], or [coils, y, x] shared by all slices: the coil
+///   sensitivities used to simulate;
 /// - `image` complex64 [slices, y, x]: the complex ground truth (target files).
 /// Other tools ignore them; readers here use them when present.
 extension FastMRIFile {
@@ -14,7 +15,15 @@ extension FastMRIFile {
 
     /// The slice's coil sensitivities [coils, y, x] when the file stores them.
     public func sensitivityMaps(slice: Int) throws -> ComplexArray? {
-        try optionalSlice("sens_maps", slice, rank: 4, as: Complex32.self)
+        let root = try HDF5File(path: info.path).root
+        if root.contains("sens_maps"), try root.dataset("sens_maps").rank == 3 {
+            let maps: ComplexArray = try root.dataset("sens_maps").read()
+            guard maps.shape[0] == info.coilCount, Array(maps.shape.suffix(2)) == info.planeShape else {
+                throw AmbientError(.badShape, "\(info.path):/sens_maps", "shape \(maps.shape) does not fit \(info.coilCount) coils on plane \(info.planeShape)")
+            }
+            return maps
+        }
+        return try optionalSlice("sens_maps", slice, rank: 4, as: Complex32.self)
     }
 
     /// The slice's complex ground truth [y, x] when the file stores it.

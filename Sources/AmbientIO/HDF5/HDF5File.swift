@@ -147,15 +147,28 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
         return try HDF5Dataset(handle: HDF5Handle(id, close: H5Dclose), filePath: filePath, objectPath: childPath(name))
     }
 
-    /// Creates a contiguous dataset of the given on-disk type and shape (replacing none: the name must be new).
-    public func createDataset(_ name: String, type: HDF5StorageType, shape: [Int]) throws -> HDF5Dataset {
+    /// Creates a dataset of the given on-disk type and shape (replacing none: the name must be new):
+    /// contiguous, or with `compressed`, chunked by the first axis (one slice a chunk, so slice reads
+    /// stay cheap) with the shuffle and deflate filters (undersampled k-space is mostly zeros).
+    public func createDataset(_ name: String, type: HDF5StorageType, shape: [Int], compressed: Bool = false) throws -> HDF5Dataset {
         let fileType = try type.fileType()
         let dims = shape.map { hsize_t($0) }
         let spaceID = try h5check(shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), dims, nil),
                                   .unwritable, subject, "cannot create dataspace for '\(name)'")
+        let chunked = compressed && shape.count >= 2 && !shape.contains(0)
+        let propertiesID = try h5check(chunked ? H5Pcreate(ambient_H5P_DATASET_CREATE()) : ambient_H5P_DEFAULT(),
+                                       .unwritable, subject, "cannot create dataset properties for '\(name)'")
         let id = try closeAfter(spaceID, H5Sclose) { space in
-            try h5check(H5Dcreate2(handle.id, name, fileType.id, space, ambient_H5P_DEFAULT(), ambient_H5P_DEFAULT(), ambient_H5P_DEFAULT()),
-                        .unwritable, subject, "cannot create dataset '\(name)'")
+            try closeAfter(propertiesID, { chunked ? H5Pclose($0) : 0 }) { properties in
+                if chunked {
+                    let chunk = [hsize_t(1)] + dims.dropFirst()
+                    try h5check(H5Pset_chunk(properties, Int32(chunk.count), chunk), .unwritable, subject, "cannot chunk '\(name)'")
+                    try h5check(H5Pset_shuffle(properties), .unwritable, subject, "cannot set the shuffle filter on '\(name)'")
+                    try h5check(H5Pset_deflate(properties, 4), .unwritable, subject, "cannot set deflate on '\(name)'")
+                }
+                return try h5check(H5Dcreate2(handle.id, name, fileType.id, space, ambient_H5P_DEFAULT(), properties, ambient_H5P_DEFAULT()),
+                                   .unwritable, subject, "cannot create dataset '\(name)'")
+            }
         }
         return try HDF5Dataset(handle: HDF5Handle(id, close: H5Dclose), filePath: filePath, objectPath: childPath(name))
     }

@@ -170,10 +170,10 @@ enum SimulateCommand: Command {
             masks.setSlice(i, to: mask)
         }
         let kspaceFile = (outdir as NSString).appendingPathComponent("kspace/\(name).h5")
-        let writer = try FastMRIWriter(path: kspaceFile)
+        let writer = try FastMRIWriter(path: kspaceFile, compressed: true)
         try writer.writeKSpace(kspace)
         try writer.writeArray(masks, name: "slice_masks")
-        try writer.writeArray(ComplexArray.stack([ComplexArray](repeating: maps, count: chosen.count)), name: "sens_maps")
+        try writer.writeArray(maps, name: "sens_maps")  // one set for the volume
         if proto.imageCorruption != nil { try writer.writeArray(imageMasks, name: "image_masks") }
         try writer.setAttribute("acquisition", .string("simulated \(proto.name)"))
         try writer.setAttribute("patient_id", .string(name))
@@ -190,7 +190,7 @@ enum SimulateCommand: Command {
 extension SimulateCommand {
     /// <outdir>/target/<name>.h5: `reconstruction_rss` for fastMRI-style evaluation and the complex `image`.
     static func writeTarget(truth: ComplexArray, rss: RealArray, name: String, outdir: String) throws {
-        let writer = try FastMRIWriter(path: (outdir as NSString).appendingPathComponent("target/\(name).h5"))
+        let writer = try FastMRIWriter(path: (outdir as NSString).appendingPathComponent("target/\(name).h5"), compressed: true)
         try writer.writeReconstruction(rss, name: "reconstruction_rss")
         try writer.writeArray(truth, name: "image")
         try writer.setAttribute("max", .double(Double(rss.maximum)))
