@@ -4,7 +4,7 @@ import AmbientTestSupport
 @testable import AmbientDiffusion
 import XCTest
 
-final class ChannelAdaptationTests: XCTestCase {
+final class ChannelAdaptationTests: SingleThreadTorchTestCase {
     func testAddingMaskChannelKeepsOutput() throws {
         let base = try DiffusionTestData.network(inputChannels: 2)
         let adapted = try ChannelAdaptation.adapt(base, inputChannels: 3, outputChannels: 2)

