@@ -10,6 +10,7 @@ let package = Package(
     name: "AmbientMRI",
     products: [
         .executable(name: "ambient", targets: ["ambient"]),
+        .executable(name: "ambient-ml", targets: ["ambient-ml"]),
         .library(name: "AmbientCore", targets: ["AmbientCore"]),
         .library(name: "AmbientIO", targets: ["AmbientIO"]),
         .library(name: "AmbientRecon", targets: ["AmbientRecon"]),
@@ -37,9 +38,14 @@ let package = Package(
         .target(name: "AmbientTorch", dependencies: ["AmbientCore", "CTorch"], swiftSettings: optimize),
         .target(name: "AmbientDiffusion", dependencies: ["AmbientCore", "AmbientIO", "AmbientRecon", "AmbientTorch"], swiftSettings: optimize),
         .target(name: "AmbientEval", dependencies: ["AmbientCore", "AmbientIO"], swiftSettings: optimize),
+        // The command line: classical commands and the framework in AmbientCLI; `ambient` runs them
+        // without loading libtorch (fast start) and hands the learned-prior commands to `ambient-ml`.
+        .target(name: "AmbientCLI", dependencies: ["AmbientCore", "AmbientIO", "AmbientRecon", "AmbientEval"], swiftSettings: optimize),
+        .executableTarget(name: "ambient", dependencies: ["AmbientCLI"], swiftSettings: optimize),
         .executableTarget(
-            name: "ambient",
-            dependencies: ["AmbientCore", "AmbientIO", "AmbientRecon", "AmbientTorch", "AmbientDiffusion", "AmbientEval"],
+            name: "ambient-ml",
+            dependencies: ["AmbientCLI", "AmbientTorch", "AmbientDiffusion"],
+            path: "Sources/ambient-ml",
             swiftSettings: optimize
         ),
 

@@ -1,15 +1,15 @@
 import AmbientCore
 
 /// One command-line option. Letters mean the same thing in every command (see `CommonOptions`).
-struct OptionSpec {
-    let short: Character?
-    let long: String
+public struct OptionSpec {
+    public let short: Character?
+    public let long: String
     /// Placeholder for the value ("N", "FILE"); nil for a flag.
-    let value: String?
-    let help: String
-    let defaultValue: String?
+    public let value: String?
+    public let help: String
+    public let defaultValue: String?
 
-    init(_ short: Character? = nil, _ long: String, value: String? = nil, default defaultValue: String? = nil, help: String) {
+    public init(_ short: Character? = nil, _ long: String, value: String? = nil, default defaultValue: String? = nil, help: String) {
         self.short = short
         self.long = long
         self.value = value
@@ -19,28 +19,28 @@ struct OptionSpec {
 }
 
 /// Options shared by every command that has them, so a letter never changes meaning.
-enum CommonOptions {
-    static let iterations = OptionSpec("i", "iterations", value: "N", help: "number of iterations")
-    static let lambda = OptionSpec("r", "lambda", value: "λ", help: "regularisation weight (see docs/recon.md for BART's convention)")
-    static let acceleration = OptionSpec("R", "acceleration", value: "R", help: "acceleration factor")
-    static let seed = OptionSpec("s", "seed", value: "N", help: "random seed")
-    static let protocolFile = OptionSpec("p", "protocol", value: "FILE", help: "protocol JSON (protocols/*.json); options given here override it")
-    static let mask = OptionSpec("m", "mask", value: "FILE", help: "sampling mask file ([ky, kx], 1 = sampled)")
-    static let maps = OptionSpec("S", "maps", value: "FILE", help: "coil sensitivity maps file ([coils, y, x])")
-    static let threads = OptionSpec("t", "threads", value: "N", help: "threads (default: all cores)")
-    static let outputDir = OptionSpec("o", "output", value: "DIR", help: "output folder")
-    static let quiet = OptionSpec("q", "quiet", help: "no progress output")
-    static let help = OptionSpec("h", "help", help: "show this help")
+public enum CommonOptions {
+    public static let iterations = OptionSpec("i", "iterations", value: "N", help: "number of iterations")
+    public static let lambda = OptionSpec("r", "lambda", value: "λ", help: "regularisation weight (see docs/recon.md for BART's convention)")
+    public static let acceleration = OptionSpec("R", "acceleration", value: "R", help: "acceleration factor")
+    public static let seed = OptionSpec("s", "seed", value: "N", help: "random seed")
+    public static let protocolFile = OptionSpec("p", "protocol", value: "FILE", help: "protocol JSON (protocols/*.json); options given here override it")
+    public static let mask = OptionSpec("m", "mask", value: "FILE", help: "sampling mask file ([ky, kx], 1 = sampled)")
+    public static let maps = OptionSpec("S", "maps", value: "FILE", help: "coil sensitivity maps file ([coils, y, x])")
+    public static let threads = OptionSpec("t", "threads", value: "N", help: "threads (default: all cores)")
+    public static let outputDir = OptionSpec("o", "output", value: "DIR", help: "output folder")
+    public static let quiet = OptionSpec("q", "quiet", help: "no progress output")
+    public static let help = OptionSpec("h", "help", help: "show this help")
 }
 
 /// The parsed command line of one subcommand: options by long name, and positionals.
-struct ParsedArguments {
-    let command: String
-    private(set) var values: [String: String] = [:]
-    private(set) var flags: Set<String> = []
-    private(set) var positionals: [String] = []
+public struct ParsedArguments {
+    public let command: String
+    public private(set) var values: [String: String] = [:]
+    public private(set) var flags: Set<String> = []
+    public private(set) var positionals: [String] = []
 
-    init(command: String, arguments: [String], options: [OptionSpec]) throws {
+    public init(command: String, arguments: [String], options: [OptionSpec]) throws {
         self.command = command
         let specs = options + [CommonOptions.help]
         var i = 0
@@ -89,25 +89,25 @@ struct ParsedArguments {
         }
     }
 
-    var wantsHelp: Bool { flags.contains("help") }
-    func flag(_ long: String) -> Bool { flags.contains(long) }
-    func string(_ long: String) -> String? { values[long] }
-    func has(_ long: String) -> Bool { values[long] != nil }
+    public var wantsHelp: Bool { flags.contains("help") }
+    public func flag(_ long: String) -> Bool { flags.contains(long) }
+    public func string(_ long: String) -> String? { values[long] }
+    public func has(_ long: String) -> Bool { values[long] != nil }
 
-    func int(_ long: String) throws -> Int? {
+    public func int(_ long: String) throws -> Int? {
         guard let s = values[long] else { return nil }
         guard let v = Int(s) else { throw AmbientError(.badArgument, "", "--\(long) expects an integer, got '\(s)'") }
         return v
     }
 
-    func float(_ long: String) throws -> Float? {
+    public func float(_ long: String) throws -> Float? {
         guard let s = values[long] else { return nil }
         guard let v = Float(s), v.isFinite else { throw AmbientError(.badArgument, "", "--\(long) expects a number, got '\(s)'") }
         return v
     }
 
     /// Integers as "4" or "4,6,8".
-    func ints(_ long: String) throws -> [Int]? {
+    public func ints(_ long: String) throws -> [Int]? {
         guard let s = values[long] else { return nil }
         let parts = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {
@@ -117,7 +117,7 @@ struct ParsedArguments {
     }
 
     /// Requires exactly `count` positionals (or at least, when `atLeast`), naming them in the error.
-    func requirePositionals(_ names: [String], atLeast: Bool = false) throws -> [String] {
+    public func requirePositionals(_ names: [String], atLeast: Bool = false) throws -> [String] {
         let ok = atLeast ? positionals.count >= names.count : positionals.count == names.count
         guard ok else {
             throw AmbientError(.badArgument, "",

@@ -8,8 +8,8 @@ import Foundation
 /// BART's tools want coils on BART dimension 3: a `.cfl` of rank ≥ 3 ([C, H, W]) is written as
 /// [C, 1, H, W] (BART [W, H, 1, C]); on reading, singleton axes are dropped except the last two,
 /// so `bart phantom -k -s 8` comes in as [8, H, W].
-enum ArrayFiles {
-    static func readComplex(_ path: String) throws -> ComplexArray {
+public enum ArrayFiles {
+    public static func readComplex(_ path: String) throws -> ComplexArray {
         switch try format(of: path, forReading: true) {
         case .cfl: return fromBART(try CFL.read(path))
         case .npy: return try NPY.read(path).complexArray
@@ -18,7 +18,7 @@ enum ArrayFiles {
 
     /// A real array (masks, images): `.npy` float32/64, or the real part of a `.cfl`
     /// (BART writes patterns as complex); a `.cfl` with a non-zero imaginary part is refused.
-    static func readReal(_ path: String) throws -> RealArray {
+    public static func readReal(_ path: String) throws -> RealArray {
         switch try format(of: path, forReading: true) {
         case .npy:
             switch try NPY.read(path) {
@@ -37,34 +37,34 @@ enum ArrayFiles {
         return c.realPart
     }
 
-    static func write(_ array: ComplexArray, to path: String) throws {
+    public static func write(_ array: ComplexArray, to path: String) throws {
         switch try format(of: path, forReading: false) {
         case .cfl: try CFL.write(toBART(array), to: path)
         case .npy: try NPY.write(array, to: path)
         }
     }
 
-    static func write(_ array: RealArray, to path: String) throws {
+    public static func write(_ array: RealArray, to path: String) throws {
         switch try format(of: path, forReading: false) {
         case .cfl: try CFL.write(toBART(array), to: path)
         case .npy: try NPY.write(array, to: path)
         }
     }
 
-    static func fromBART<E>(_ a: NDArray<E>) -> NDArray<E> {
+    public static func fromBART<E>(_ a: NDArray<E>) -> NDArray<E> {
         guard a.rank > 2 else { return a }
         let lead = a.shape.dropLast(2).filter { $0 != 1 }
         return a.reshaped(Array(lead) + a.shape.suffix(2))
     }
 
-    static func toBART<E>(_ a: NDArray<E>) -> NDArray<E> {
+    public static func toBART<E>(_ a: NDArray<E>) -> NDArray<E> {
         guard a.rank >= 3 else { return a }
         return a.reshaped(Array(a.shape.dropLast(2)) + [1] + Array(a.shape.suffix(2)))
     }
 
-    enum Format { case cfl, npy }
+    public enum Format { case cfl, npy }
 
-    static func format(of path: String, forReading: Bool) throws -> Format {
+    public static func format(of path: String, forReading: Bool) throws -> Format {
         let ext = (path as NSString).pathExtension.lowercased()
         switch ext {
         case "npy": 

@@ -3,15 +3,15 @@ import Foundation
 
 /// Runs a job over many input files with per-file fault isolation: a bad file is reported and
 /// skipped, the rest go on, and the summary and exit status say whether anything failed.
-struct BatchRun {
-    let command: String
-    private(set) var done: [String] = []
-    private(set) var failed: [(file: String, error: String)] = []
-    let start = Date()
+public struct BatchRun {
+    public let command: String
+    public private(set) var done: [String] = []
+    public private(set) var failed: [(file: String, error: String)] = []
+    public let start = Date()
 
-    init(command: String) { self.command = command }
+    public init(command: String) { self.command = command }
 
-    mutating func process(_ file: String, _ body: () throws -> Void) {
+    public mutating func process(_ file: String, _ body: () throws -> Void) {
         do {
             try body()
             done.append(file)
@@ -24,7 +24,7 @@ struct BatchRun {
     }
 
     /// Prints the summary; throws (→ non-zero exit) when some file failed.
-    func finish(quiet: Bool) throws {
+    public func finish(quiet: Bool) throws {
         let elapsed = formatDuration(Date().timeIntervalSince(start))
         note("\(command): \(done.count) file(s) done, \(failed.count) failed, \(elapsed)", quiet: quiet && failed.isEmpty)
         if !failed.isEmpty {
@@ -36,15 +36,15 @@ struct BatchRun {
 
 /// `--shard i/N`: this job takes the files whose position in the sorted list is i mod N, so N
 /// jobs (a scheduler's job array, several machines) split one batch without overlap.
-struct Shard: Codable, Equatable {
-    var index: Int
-    var count: Int
+public struct Shard: Codable, Equatable {
+    public var index: Int
+    public var count: Int
 
-    static let all = Shard(index: 0, count: 1)
+    public static let all = Shard(index: 0, count: 1)
 
-    init(index: Int, count: Int) { self.index = index; self.count = count }
+    public init(index: Int, count: Int) { self.index = index; self.count = count }
 
-    init(parsing text: String) throws {
+    public init(parsing text: String) throws {
         let parts = text.split(separator: "/").map { Int($0) }
         guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, i >= 0, i < n else {
             throw AmbientError(.badArgument, "", "--shard expects i/N with 0 ≤ i < N, got '\(text)'")
@@ -53,7 +53,7 @@ struct Shard: Codable, Equatable {
         count = n
     }
 
-    func select<T>(_ items: [T]) -> [T] {
+    public func select<T>(_ items: [T]) -> [T] {
         items.enumerated().filter { $0.offset % count == index }.map(\.element)
     }
 }

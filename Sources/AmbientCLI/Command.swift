@@ -2,7 +2,7 @@ import AmbientCore
 import Foundation
 
 /// One subcommand: `ambient <name> [options] <inputs…> <output>` (outputs last, as in BART).
-protocol Command {
+public protocol Command {
     static var name: String { get }
     /// One line for `ambient --help`.
     static var summary: String { get }
@@ -15,9 +15,9 @@ protocol Command {
 }
 
 extension Command {
-    static var discussion: String { "" }
+    public static var discussion: String { "" }
 
-    static func helpText() -> String {
+    public static func helpText() -> String {
         var lines = ["Usage: ambient \(name) [options] \(arguments)", "", summary]
         if !discussion.isEmpty { lines += ["", discussion] }
         lines += ["", "Options:"]
@@ -34,11 +34,11 @@ extension Command {
 }
 
 /// Standard error output.
-func printError(_ message: String) {
+public func printError(_ message: String) {
     FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
 }
 
 /// Informational output that `--quiet` silences (goes to stderr so stdout stays data).
-func note(_ message: String, quiet: Bool = false) {
+public func note(_ message: String, quiet: Bool = false) {
     if !quiet { printError(message) }
 }

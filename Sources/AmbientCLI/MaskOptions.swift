@@ -2,8 +2,8 @@ import AmbientCore
 
 /// Mask options shared by `mask`, `undersample`, `simulate`: one description of a mask on the
 /// command line, turned into a `MaskSpec` (the same type protocols use).
-enum MaskOptions {
-    static let specs: [OptionSpec] = [
+public enum MaskOptions {
+    public static let specs: [OptionSpec] = [
         OptionSpec(nil, "type", value: "KIND", help: "cartesian-random | cartesian-equispaced | poisson | pixels | boxes | full"),
         CommonOptions.acceleration,
         OptionSpec(nil, "center-fraction", value: "F", help: "fraction of columns in the fully sampled centre (Cartesian)"),
@@ -14,7 +14,7 @@ enum MaskOptions {
     ]
 
     /// The mask described by the options, or `fallback` (e.g. from a protocol) when --type is absent.
-    static func spec(_ args: ParsedArguments, fallback: MaskSpec? = nil) throws -> MaskSpec? {
+    public static func spec(_ args: ParsedArguments, fallback: MaskSpec? = nil) throws -> MaskSpec? {
         guard let type = args.string("type") else {
             if args.has("acceleration") || args.has("acs") || args.has("center-fraction"), var spec = fallback {
                 spec = try override(spec, args)
@@ -50,7 +50,7 @@ enum MaskOptions {
     }
 
     /// Command-line acceleration / ACS values replacing a protocol's.
-    static func override(_ spec: MaskSpec, _ args: ParsedArguments) throws -> MaskSpec {
+    public static func override(_ spec: MaskSpec, _ args: ParsedArguments) throws -> MaskSpec {
         let r = try args.float("acceleration").map(Double.init)
         let f = try args.float("center-fraction").map(Double.init)
         let acs = try args.int("acs")
@@ -67,7 +67,7 @@ enum MaskOptions {
     }
 
     /// "64x48" → (64, 48); "64" → (64, 64).
-    static func size(_ text: String, option: String, command: String) throws -> (Int, Int) {
+    public static func size(_ text: String, option: String, command: String) throws -> (Int, Int) {
         let parts = text.lowercased().split(separator: "x").map { Int($0) }
         if parts.count == 1, let n = parts[0], n > 0 { return (n, n) }
         guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {

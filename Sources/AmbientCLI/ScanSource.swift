@@ -3,17 +3,17 @@ import AmbientIO
 import Foundation
 
 /// One slice ready for reconstruction, in docs/conventions.md's layout.
-struct ScanSlice {
+public struct ScanSlice {
     /// [coils, ky, kx] (single-coil data gets a coil axis of 1).
-    var kspace: ComplexArray
+    public var kspace: ComplexArray
     /// [ky, kx], 1 = sampled.
-    var mask: RealArray
+    public var mask: RealArray
     /// [coils, y, x], when the file carries sensitivities.
-    var maps: ComplexArray?
+    public var maps: ComplexArray?
 }
 
 /// A scan volume read slice by slice: a fastMRI file, an ISMRMRD raw-data file or a BART/NumPy array.
-protocol ScanVolume {
+public protocol ScanVolume {
     var path: String { get }
     var sliceCount: Int { get }
     /// Output matrix after reconstruction (fastMRI's recon size), nil to keep the k-space matrix.
@@ -21,11 +21,11 @@ protocol ScanVolume {
     func slice(_ index: Int) throws -> ScanSlice
 }
 
-enum ScanFiles {
-    static let scanExtensions: Set<String> = ["h5", "hdf5", "cfl", "npy"]
+public enum ScanFiles {
+    public static let scanExtensions: Set<String> = ["h5", "hdf5", "cfl", "npy"]
 
     /// Files named on the command line, folders expanded to the scans inside them (sorted, not recursive).
-    static func expand(_ inputs: [String]) throws -> [String] {
+    public static func expand(_ inputs: [String]) throws -> [String] {
         var files: [String] = []
         for input in inputs {
             var isDirectory: ObjCBool = false
@@ -46,7 +46,7 @@ enum ScanFiles {
 
     /// Opens a scan by content: HDF5 with `kspace` (fastMRI) or `/dataset` (ISMRMRD); .cfl/.npy arrays.
     /// `mask` and `maps` override what the file says (for array inputs they are the only source).
-    static func open(_ path: String, mask: RealArray? = nil, maps: ComplexArray? = nil) throws -> ScanVolume {
+    public static func open(_ path: String, mask: RealArray? = nil, maps: ComplexArray? = nil) throws -> ScanVolume {
         switch (path as NSString).pathExtension.lowercased() {
         case "h5", "hdf5":
             if let scan = try? FastMRIScan(path: path, maskOverride: mask, mapsOverride: maps) { return scan }
@@ -64,7 +64,7 @@ enum ScanFiles {
 
     /// The mask: an explicit one (checked against the plane), else the one the file gives, else the
     /// non-zero pattern of the k-space itself.
-    static func resolveMask(_ explicit: RealArray?, fromFile: RealArray?, kspace: ComplexArray, subject: String) throws -> RealArray {
+    public static func resolveMask(_ explicit: RealArray?, fromFile: RealArray?, kspace: ComplexArray, subject: String) throws -> RealArray {
         let plane = Array(kspace.shape.suffix(2))
         if let m = explicit ?? fromFile {
             guard m.shape == plane else {
@@ -76,21 +76,21 @@ enum ScanFiles {
     }
 }
 
-struct FastMRIScan: ScanVolume {
-    let file: FastMRIFile
-    let maskOverride: RealArray?
-    let mapsOverride: ComplexArray?
-    var path: String { file.info.path }
-    var sliceCount: Int { file.info.sliceCount }
-    var cropSize: [Int]? { file.info.cropSize }
+public struct FastMRIScan: ScanVolume {
+    public let file: FastMRIFile
+    public let maskOverride: RealArray?
+    public let mapsOverride: ComplexArray?
+    public var path: String { file.info.path }
+    public var sliceCount: Int { file.info.sliceCount }
+    public var cropSize: [Int]? { file.info.cropSize }
 
-    init(path: String, maskOverride: RealArray?, mapsOverride: ComplexArray?) throws {
+    public init(path: String, maskOverride: RealArray?, mapsOverride: ComplexArray?) throws {
         file = try FastMRIFile(path)
         self.maskOverride = maskOverride
         self.mapsOverride = mapsOverride
     }
 
-    func slice(_ index: Int) throws -> ScanSlice {
+    public func slice(_ index: Int) throws -> ScanSlice {
         var kspace = try file.readKSpace(slice: index)
         if kspace.rank == 2 { kspace = kspace.reshaped([1] + kspace.shape) }
         let mask = try ScanFiles.resolveMask(maskOverride, fromFile: try file.sliceMask(index) ?? file.planeMask,
@@ -99,22 +99,22 @@ struct FastMRIScan: ScanVolume {
     }
 }
 
-struct ISMRMRDScan: ScanVolume {
-    let path: String
-    let data: MRDCartesianKSpace
-    let maskOverride: RealArray?
-    let mapsOverride: ComplexArray?
-    var sliceCount: Int { data.kspace.shape[0] }
-    var cropSize: [Int]? { nil }
+public struct ISMRMRDScan: ScanVolume {
+    public let path: String
+    public let data: MRDCartesianKSpace
+    public let maskOverride: RealArray?
+    public let mapsOverride: ComplexArray?
+    public var sliceCount: Int { data.kspace.shape[0] }
+    public var cropSize: [Int]? { nil }
 
-    init(path: String, maskOverride: RealArray?, mapsOverride: ComplexArray?) throws {
+    public init(path: String, maskOverride: RealArray?, mapsOverride: ComplexArray?) throws {
         self.path = path
         data = try ISMRMRDFile(path).readCartesianKSpace()
         self.maskOverride = maskOverride
         self.mapsOverride = mapsOverride
     }
 
-    func slice(_ index: Int) throws -> ScanSlice {
+    public func slice(_ index: Int) throws -> ScanSlice {
         let kspace = data.kspace.slice(index)
         let h = kspace.shape[1], w = kspace.shape[2]
         let columns = data.sampledColumns.slice(index)
@@ -125,15 +125,15 @@ struct ISMRMRDScan: ScanVolume {
 }
 
 /// A .cfl / .npy k-space array: [coils, ky, kx] (one slice) or [slices, coils, ky, kx].
-struct ArrayScan: ScanVolume {
-    let path: String
-    let kspace: ComplexArray
-    let maskOverride: RealArray?
-    let mapsOverride: ComplexArray?
-    var sliceCount: Int { kspace.rank == 4 ? kspace.shape[0] : 1 }
-    var cropSize: [Int]? { nil }
+public struct ArrayScan: ScanVolume {
+    public let path: String
+    public let kspace: ComplexArray
+    public let maskOverride: RealArray?
+    public let mapsOverride: ComplexArray?
+    public var sliceCount: Int { kspace.rank == 4 ? kspace.shape[0] : 1 }
+    public var cropSize: [Int]? { nil }
 
-    init(path: String, maskOverride: RealArray?, mapsOverride: ComplexArray?) throws {
+    public init(path: String, maskOverride: RealArray?, mapsOverride: ComplexArray?) throws {
         self.path = path
         let data = try ArrayFiles.readComplex(path)
         guard data.rank == 3 || data.rank == 4 else {
@@ -148,7 +148,7 @@ struct ArrayScan: ScanVolume {
         }
     }
 
-    func slice(_ index: Int) throws -> ScanSlice {
+    public func slice(_ index: Int) throws -> ScanSlice {
         let k = kspace.rank == 4 ? kspace.slice(index) : kspace
         let maps = mapsOverride.map { $0.rank == 4 ? $0.slice(index) : $0 }
         return ScanSlice(kspace: k, mask: try ScanFiles.resolveMask(maskOverride, fromFile: nil, kspace: k, subject: path), maps: maps)

@@ -2,26 +2,26 @@ import AmbientCore
 import AmbientRecon
 
 /// The reconstruction methods `ambient recon` offers.
-enum ReconMethod: String, Codable, CaseIterable {
+public enum ReconMethod: String, Codable, CaseIterable {
     case zeroFilled = "zero-filled"
     case sense
     case l1Wavelet = "l1-wavelet"
     case tv
 
-    var needsMaps: Bool { self != .zeroFilled }
+    public var needsMaps: Bool { self != .zeroFilled }
 }
 
 /// Everything that decides a reconstruction; saved as recon_options.json beside the outputs.
-struct ReconSettings: Codable {
-    var method: ReconMethod
-    var lambda: Float?
-    var iterations: Int?
-    var espirit = ESPIRiTConfig()
-    var shard = Shard.all
+public struct ReconSettings: Codable {
+    public var method: ReconMethod
+    public var lambda: Float?
+    public var iterations: Int?
+    public var espirit = ESPIRiTConfig()
+    public var shard = Shard.all
 
     /// One slice → complex image [H, W]. Maps: the slice's own, else ESPIRiT on its calibration
     /// region; zero-filled without maps is the root-sum-of-squares.
-    func reconstruct(_ slice: ScanSlice, subject: String) throws -> ComplexArray {
+    public func reconstruct(_ slice: ScanSlice, subject: String) throws -> ComplexArray {
         var maps = slice.maps
         if maps == nil && method.needsMaps {
             maps = try ESPIRiT.sensitivities(kspace: slice.kspace, config: espirit, subject: subject)
@@ -50,7 +50,7 @@ struct ReconSettings: Codable {
 
 /// The centre `size` of an image [H, W] (fastMRI crops reconstructions to the recon matrix);
 /// unchanged when it is already that size or smaller.
-func centreCrop(_ image: RealArray, to size: [Int]?) -> RealArray {
+public func centreCrop(_ image: RealArray, to size: [Int]?) -> RealArray {
     guard let size, size.count == 2, image.rank == 2 else { return image }
     let h = image.shape[0], w = image.shape[1]
     let ch = min(h, size[0]), cw = min(w, size[1])

@@ -1,16 +1,16 @@
 import AmbientCore
 
 /// `ambient corrupt`: the Ambient further corruption Ã = B·A of an observed mask A.
-enum CorruptCommand: Command {
-    static let name = "corrupt"
-    static let summary = "remove further samples from a mask (Ambient's Ã = B·A); ACS never removed"
-    static let arguments = "<mask> <output>"
-    static let discussion = """
+public enum CorruptCommand: Command {
+    public static let name = "corrupt"
+    public static let summary = "remove further samples from a mask (Ambient's Ã = B·A); ACS never removed"
+    public static let arguments = "<mask> <output>"
+    public static let discussion = """
         Exactly one of: --delta P (each sampled position outside the calibration region removed with probability P),
         --drop-lines N (N sampled non-ACS columns removed), --drop-fraction F (that fraction of the non-ACS columns).
         With --data FILE, also writes that array (k-space or image, mask broadcast) masked by Ã to --data-out.
         """
-    static let options = [
+    public static let options = [
         OptionSpec("d", "delta", value: "P", help: "pixel removal probability δ"),
         OptionSpec(nil, "drop-lines", value: "N", help: "remove N sampled non-ACS lines"),
         OptionSpec(nil, "drop-fraction", value: "F", help: "remove this fraction of the sampled non-ACS lines"),
@@ -19,7 +19,7 @@ enum CorruptCommand: Command {
         OptionSpec(nil, "data-out", value: "FILE", help: "where the masked --data goes"),
     ]
 
-    static func run(_ args: ParsedArguments) throws {
+    public static func run(_ args: ParsedArguments) throws {
         let paths = try args.requirePositionals(["<mask>", "<output>"])
         let mask = try ArrayFiles.readReal(paths[0])
         guard mask.rank == 2 else { throw AmbientError(.badShape, paths[0], "a mask must be [ky, kx], got \(mask.shape)") }

@@ -2,14 +2,14 @@ import AmbientCore
 import AmbientIO
 
 /// `ambient info`: what a file holds.
-enum InfoCommand: Command {
-    static let name = "info"
-    static let summary = "describe scan and array files (format, datasets, shapes, coils, header)"
-    static let arguments = "<file…>"
-    static let discussion = "Reads fastMRI and ISMRMRD HDF5, BART .cfl, NumPy .npy, NIfTI and PNG. Unreadable files are reported and skipped (exit status 1)."
-    static let options: [OptionSpec] = []
+public enum InfoCommand: Command {
+    public static let name = "info"
+    public static let summary = "describe scan and array files (format, datasets, shapes, coils, header)"
+    public static let arguments = "<file…>"
+    public static let discussion = "Reads fastMRI and ISMRMRD HDF5, BART .cfl, NumPy .npy, NIfTI and PNG. Unreadable files are reported and skipped (exit status 1)."
+    public static let options: [OptionSpec] = []
 
-    static func run(_ args: ParsedArguments) throws {
+    public static func run(_ args: ParsedArguments) throws {
         let files = try args.requirePositionals(["<file>"], atLeast: true)
         var batch = BatchRun(command: name)
         for file in files {

@@ -1,23 +1,23 @@
 import AmbientCore
 
 /// `ambient mask`: draw a sampling mask or an image-domain corruption mask.
-enum MaskCommand: Command {
-    static let name = "mask"
-    static let summary = "make a sampling or corruption mask ([ky, kx], 1 = sampled)"
-    static let arguments = "<output>"
-    static let discussion = """
+public enum MaskCommand: Command {
+    public static let name = "mask"
+    public static let summary = "make a sampling or corruption mask ([ky, kx], 1 = sampled)"
+    public static let arguments = "<output>"
+    public static let discussion = """
         Cartesian masks sample whole columns (the last axis is phase encoding), as fastMRI's do.
         Examples:
           ambient mask --type cartesian-random -R 4 --center-fraction 0.08 --size 64x64 -s 1 mask.npy
           ambient mask --type poisson -R 6 --acs 16 --size 256x256 mask.cfl
           ambient mask --type boxes --boxes 2 --box-size 16x16 --size 64x64 boxes.npy
         """
-    static let options = MaskOptions.specs + [
+    public static let options = MaskOptions.specs + [
         OptionSpec(nil, "size", value: "HxW", default: "64x64", help: "mask size"),
         CommonOptions.seed,
     ]
 
-    static func run(_ args: ParsedArguments) throws {
+    public static func run(_ args: ParsedArguments) throws {
         let paths = try args.requirePositionals(["<output>"])
         guard let spec = try MaskOptions.spec(args) else {
             throw AmbientError(.badArgument, "", "give --type (see `ambient mask --help`)")

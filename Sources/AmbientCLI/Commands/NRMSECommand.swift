@@ -2,21 +2,21 @@ import AmbientCore
 import Foundation
 
 /// `ambient nrmse`: normalised root-mean-square error ‖x − ref‖ / ‖ref‖, like `bart nrmse`.
-enum NRMSECommand: Command {
-    static let name = "nrmse"
-    static let summary = "normalised RMS error of an array against a reference"
-    static let arguments = "<reference> <input>"
-    static let discussion = """
+public enum NRMSECommand: Command {
+    public static let name = "nrmse"
+    public static let summary = "normalised RMS error of an array against a reference"
+    public static let arguments = "<reference> <input>"
+    public static let discussion = """
         Prints ‖input − reference‖ / ‖reference‖. With --tolerance, exits with status 1 when the error is larger
         (for scripted checks, like `bart nrmse -t`). With --scale, the input is first scaled by the least-squares
         optimal complex factor (like `bart nrmse -s`).
         """
-    static let options = [
+    public static let options = [
         OptionSpec(nil, "tolerance", value: "T", help: "fail (exit 1) when NRMSE > T"),
         OptionSpec(nil, "scale", help: "scale the input optimally before comparing"),
     ]
 
-    static func run(_ args: ParsedArguments) throws {
+    public static func run(_ args: ParsedArguments) throws {
         let paths = try args.requirePositionals(["<reference>", "<input>"])
         let reference = try ArrayFiles.readComplex(paths[0])
         var input = try ArrayFiles.readComplex(paths[1])

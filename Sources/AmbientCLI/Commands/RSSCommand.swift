@@ -1,14 +1,14 @@
 import AmbientCore
 
 /// `ambient rss`: root-sum-of-squares coil combination.
-enum RSSCommand: Command {
-    static let name = "rss"
-    static let summary = "root-sum-of-squares coil combination"
-    static let arguments = "<input> <output>"
-    static let discussion = "Input: coil images [coils, y, x] (or [slices, coils, y, x]); with --kspace the input is k-space and is inverse-FFT'd first."
-    static let options = [OptionSpec("k", "kspace", help: "input is k-space")]
+public enum RSSCommand: Command {
+    public static let name = "rss"
+    public static let summary = "root-sum-of-squares coil combination"
+    public static let arguments = "<input> <output>"
+    public static let discussion = "Input: coil images [coils, y, x] (or [slices, coils, y, x]); with --kspace the input is k-space and is inverse-FFT'd first."
+    public static let options = [OptionSpec("k", "kspace", help: "input is k-space")]
 
-    static func run(_ args: ParsedArguments) throws {
+    public static func run(_ args: ParsedArguments) throws {
         let paths = try args.requirePositionals(["<input>", "<output>"])
         var data = try ArrayFiles.readComplex(paths[0])
         guard data.rank == 3 || data.rank == 4 else {

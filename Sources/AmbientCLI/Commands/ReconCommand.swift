@@ -3,11 +3,11 @@ import AmbientIO
 import Foundation
 
 /// `ambient recon`: reconstruct k-space arrays, or folders of scanner exports in batch.
-enum ReconCommand: Command {
-    static let name = "recon"
-    static let summary = "reconstruct undersampled k-space (zero-filled, sense, l1-wavelet, tv)"
-    static let arguments = "<kspace> <output>  |  -o <outdir> <input…>"
-    static let discussion = """
+public enum ReconCommand: Command {
+    public static let name = "recon"
+    public static let summary = "reconstruct undersampled k-space (zero-filled, sense, l1-wavelet, tv)"
+    public static let arguments = "<kspace> <output>  |  -o <outdir> <input…>"
+    public static let discussion = """
         Array mode: <kspace> is a .cfl/.npy array [coils, ky, kx] (or [slices, coils, ky, kx]); the complex image
         goes to <output>. Mask: --mask, else the non-zero pattern of the k-space. Maps: --maps, else ESPIRiT.
         Batch mode (-o DIR): inputs are files or folders of fastMRI (.h5), ISMRMRD (.h5) and .cfl/.npy scans; each
@@ -16,7 +16,7 @@ enum ReconCommand: Command {
         is 1 if any failed. --shard i/N splits a batch across N jobs.
         λ follows BART's `pics -r` convention (data scaled as BART does; docs/recon.md).
         """
-    static let options = [
+    public static let options = [
         OptionSpec(nil, "method", value: "M", default: "l1-wavelet", help: ReconMethod.allCases.map(\.rawValue).joined(separator: " | ")),
         CommonOptions.lambda,
         CommonOptions.iterations,
@@ -28,7 +28,7 @@ enum ReconCommand: Command {
         CommonOptions.quiet,
     ]
 
-    static func settings(_ args: ParsedArguments) throws -> ReconSettings {
+    public static func settings(_ args: ParsedArguments) throws -> ReconSettings {
         let methodName = args.string("method")!
         guard let method = ReconMethod(rawValue: methodName) else {
             throw AmbientError(.badArgument, "", "unknown --method '\(methodName)' (\(ReconMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -40,7 +40,7 @@ enum ReconCommand: Command {
         return settings
     }
 
-    static func run(_ args: ParsedArguments) throws {
+    public static func run(_ args: ParsedArguments) throws {
         let settings = try settings(args)
         let mask = try args.string("mask").map(ArrayFiles.readReal)
         let maps = try args.string("maps").map(ArrayFiles.readComplex)
@@ -55,7 +55,7 @@ enum ReconCommand: Command {
         }
     }
 
-    static func runBatch(inputs: [String], outdir: String, settings: ReconSettings,
+    public static func runBatch(inputs: [String], outdir: String, settings: ReconSettings,
                          mask: RealArray?, maps: ComplexArray?, quiet: Bool) throws {
         let files = settings.shard.select(try ScanFiles.expand(inputs))
         try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)

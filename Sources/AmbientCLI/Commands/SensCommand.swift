@@ -1,15 +1,15 @@
 import AmbientCore
 
 /// `ambient sens`: coil sensitivity maps by ESPIRiT (like `bart ecalib -m1`).
-enum SensCommand: Command {
-    static let name = "sens"
-    static let summary = "estimate coil sensitivities with ESPIRiT (like `bart ecalib -m1`)"
-    static let arguments = "<kspace> <maps>"
-    static let discussion = """
+public enum SensCommand: Command {
+    public static let name = "sens"
+    public static let summary = "estimate coil sensitivities with ESPIRiT (like `bart ecalib -m1`)"
+    public static let arguments = "<kspace> <maps>"
+    public static let discussion = """
         k-space [coils, ky, kx] (or [slices, coils, ky, kx], one calibration per slice) → maps of the same shape.
         The calibration region is the fully sampled centre (detected), at most --calibration wide.
         """
-    static let options = [
+    public static let options = [
         OptionSpec("k", "kernel", value: "N", default: "6", help: "kernel size"),
         OptionSpec(nil, "calibration", value: "N", default: "24", help: "largest calibration region size"),
         OptionSpec(nil, "threshold", value: "T", default: "0.001", help: "singular-value threshold (relative)"),
@@ -17,12 +17,12 @@ enum SensCommand: Command {
         CommonOptions.threads,
     ]
 
-    static func config(_ args: ParsedArguments) throws -> ESPIRiTConfig {
+    public static func config(_ args: ParsedArguments) throws -> ESPIRiTConfig {
         ESPIRiTConfig(kernelSize: try args.int("kernel")!, calibrationSize: try args.int("calibration")!,
                       threshold: try args.float("threshold")!, crop: try args.float("crop")!)
     }
 
-    static func run(_ args: ParsedArguments) throws {
+    public static func run(_ args: ParsedArguments) throws {
         let paths = try args.requirePositionals(["<kspace>", "<maps>"])
         let kspace = try ArrayFiles.readComplex(paths[0])
         let config = try config(args)

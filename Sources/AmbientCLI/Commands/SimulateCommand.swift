@@ -3,11 +3,11 @@ import AmbientIO
 import Foundation
 
 /// `ambient simulate`: clean image volumes → a corrupted multi-coil dataset in fastMRI layout.
-enum SimulateCommand: Command {
-    static let name = "simulate"
-    static let summary = "simulate undersampled multi-coil k-space from clean images (fastMRI layout)"
-    static let arguments = "-o <outdir> <image-volume…>"
-    static let discussion = """
+public enum SimulateCommand: Command {
+    public static let name = "simulate"
+    public static let summary = "simulate undersampled multi-coil k-space from clean images (fastMRI layout)"
+    public static let arguments = "-o <outdir> <image-volume…>"
+    public static let discussion = """
         Inputs: NIfTI (.nii, .nii.gz; axial slices, anterior up), NumPy (.npy: [H, W] or [slices, H, W], real or
         complex), PNG, MNIST/Fashion-MNIST IDX images, fastMRI files (their reconstruction_rss). For each input volume and chosen slice: resize
         to the protocol's matrix, scale the volume to a maximum of 1, apply a smooth random phase, simulated
@@ -15,7 +15,7 @@ enum SimulateCommand: Command {
         Writes <outdir>/kspace/<name>.h5 (kspace with zeros where not sampled, slice_masks, sens_maps, attributes)
         and <outdir>/target/<name>.h5 (reconstruction_rss, complex `image`), plus protocol.json and preview.png.
         """
-    static let options = [
+    public static let options = [
         CommonOptions.protocolFile,
         CommonOptions.outputDir,
         OptionSpec(nil, "matrix", value: "HxW", help: "image / k-space matrix"),
@@ -31,7 +31,7 @@ enum SimulateCommand: Command {
         CommonOptions.quiet,
     ] + MaskOptions.specs
 
-    static func run(_ args: ParsedArguments) throws {
+    public static func run(_ args: ParsedArguments) throws {
         let inputs = try args.requirePositionals(["<image-volume>"], atLeast: true)
         guard let outdir = args.string("output") else { throw AmbientError(.badArgument, "", "give the output folder with -o DIR") }
         let proto = try resolvedProtocol(args)
@@ -60,7 +60,7 @@ enum SimulateCommand: Command {
     }
 
     /// The protocol file (or a default one) with command-line overrides applied.
-    static func resolvedProtocol(_ args: ParsedArguments) throws -> AcquisitionProtocol {
+    public static func resolvedProtocol(_ args: ParsedArguments) throws -> AcquisitionProtocol {
         var p = try args.string("protocol").map(AcquisitionProtocol.load) ?? AcquisitionProtocol(name: "command-line")
         if let m = args.string("matrix") {
             let (h, w) = try MaskOptions.size(m, option: "matrix", command: name)
@@ -81,7 +81,7 @@ enum SimulateCommand: Command {
     }
 
     /// Name without folder and extension ("ch2.nii.gz" → "ch2").
-    static func stem(_ path: String) -> String {
+    public static func stem(_ path: String) -> String {
         var name = (path as NSString).lastPathComponent
         for ext in [".nii.gz", ".nii", ".npy", ".png", ".h5", ".hdf5", "-images-idx3-ubyte.gz", "-images-idx3-ubyte"] where name.lowercased().hasSuffix(ext) {
             name = String(name.dropLast(ext.count))
@@ -91,7 +91,7 @@ enum SimulateCommand: Command {
     }
 
     /// Clean slices [S, H, W] of an input volume in display orientation.
-    static func readVolume(_ path: String) throws -> LoadedArray {
+    public static func readVolume(_ path: String) throws -> LoadedArray {
         switch try ScanFormat.detect(path) {
         case .fastMRI:
             let file = try FastMRIFile(path)
@@ -120,7 +120,7 @@ enum SimulateCommand: Command {
         }
     }
 
-    static func simulateVolume(_ path: String, proto: AcquisitionProtocol, selection: SliceSelection,
+    public static func simulateVolume(_ path: String, proto: AcquisitionProtocol, selection: SliceSelection,
                                resize: String, outdir: String, targetsOnly: Bool) throws -> [ImagePanel] {
         let volume = try readVolume(path)
         let complexVolume = volume.complexArray
@@ -189,7 +189,7 @@ enum SimulateCommand: Command {
 
 extension SimulateCommand {
     /// <outdir>/target/<name>.h5: `reconstruction_rss` for fastMRI-style evaluation and the complex `image`.
-    static func writeTarget(truth: ComplexArray, rss: RealArray, name: String, outdir: String) throws {
+    public static func writeTarget(truth: ComplexArray, rss: RealArray, name: String, outdir: String) throws {
         let writer = try FastMRIWriter(path: (outdir as NSString).appendingPathComponent("target/\(name).h5"), compressed: true)
         try writer.writeReconstruction(rss, name: "reconstruction_rss")
         try writer.writeArray(truth, name: "image")
@@ -200,12 +200,12 @@ extension SimulateCommand {
 }
 
 /// Which slices of a volume to simulate.
-struct SliceSelection {
-    var range: StrideTo<Int>?
-    var minSignal: Float
-    var maxSlices: Int?
+public struct SliceSelection {
+    public var range: StrideTo<Int>?
+    public var minSignal: Float
+    public var maxSlices: Int?
 
-    init(_ args: ParsedArguments) throws {
+    public init(_ args: ParsedArguments) throws {
         minSignal = try args.float("min-signal") ?? 0
         maxSlices = try args.int("max-slices")
         if let spec = args.string("slices") {
@@ -217,7 +217,7 @@ struct SliceSelection {
         }
     }
 
-    func choose(_ volume: RealArray) -> [Int] {
+    public func choose(_ volume: RealArray) -> [Int] {
         let count = volume.shape[0]
         var candidates = range.map { Array($0).filter { $0 >= 0 && $0 < count } } ?? Array(0..<count)
         let means = (0..<count).map { volume.slice($0).sum / Double(volume.trailingCount(after: 1)) }

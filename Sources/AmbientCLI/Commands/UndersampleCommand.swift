@@ -1,20 +1,20 @@
 import AmbientCore
 
 /// `ambient undersample`: keep the k-space samples a mask selects (zeros elsewhere).
-enum UndersampleCommand: Command {
-    static let name = "undersample"
-    static let summary = "apply a sampling mask to k-space"
-    static let arguments = "<kspace> <output>"
-    static let discussion = """
+public enum UndersampleCommand: Command {
+    public static let name = "undersample"
+    public static let summary = "apply a sampling mask to k-space"
+    public static let arguments = "<kspace> <output>"
+    public static let discussion = """
         The mask ([ky, kx]) comes from --mask FILE, or is drawn from mask options (see `ambient mask --help`);
         it is broadcast over coils and slices. --mask-out saves the mask that was used.
         """
-    static let options = [CommonOptions.mask] + MaskOptions.specs + [
+    public static let options = [CommonOptions.mask] + MaskOptions.specs + [
         CommonOptions.seed,
         OptionSpec(nil, "mask-out", value: "FILE", help: "also write the mask used"),
     ]
 
-    static func run(_ args: ParsedArguments) throws {
+    public static func run(_ args: ParsedArguments) throws {
         let paths = try args.requirePositionals(["<kspace>", "<output>"])
         let kspace = try ArrayFiles.readComplex(paths[0])
         guard kspace.rank >= 2 else { throw AmbientError(.badShape, paths[0], "k-space needs at least 2 axes, has \(kspace.shape)") }

@@ -1,0 +1,6 @@
+import AmbientCLI
+
+/// The commands that need the network (one file each in this folder).
+let learnedPriorCommands: [Command.Type] = [
+    BenchMLCommand.self,
+]

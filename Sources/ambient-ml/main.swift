@@ -1,0 +1,4 @@
+import AmbientCLI
+
+// Every command, the learned-prior ones included (`ambient` hands those over to this executable).
+AmbientMain.run(commands: AmbientMain.classicalCommands + learnedPriorCommands, handsOffML: false)
