@@ -1,10 +1,11 @@
 import AmbientCore
+import AmbientIO
 import AmbientTorch
 import Foundation
 
 /// Trains (or fine-tunes) an EDM-preconditioned diffusers U-Net with one of the objectives on one
 /// kind of corrupted data. The run folder holds training_log.jsonl, checkpoints/step-NNNNNNNNN/ (see
-/// `Checkpoint`) and, when a writer is set, loss_curve.png.
+/// `Checkpoint`) and loss_curve.png (redrawn at each log entry).
 public final class Trainer {
     public let options: TrainingOptions
     public let runDirectory: URL
@@ -14,8 +15,8 @@ public final class Trainer {
     public let device: Device
     /// Steps completed.
     public private(set) var step: Int = 0
-    /// Called after each log entry with the path for the loss curve and the log so far
-    /// (AmbientIO has no plotting yet; the command line may install one).
+    /// Called after each log entry with the path for the loss curve and the log so far; by default
+    /// a log-scale line plot (AmbientIO's `Figures`). Set to nil to skip it.
     public var lossCurveWriter: ((URL, [TrainingLogEntry]) throws -> Void)?
 
     let optimizer: AdamW
@@ -44,6 +45,10 @@ public final class Trainer {
                               betas: (resolved.adamBeta1, resolved.adamBeta2), eps: resolved.adamEps, weightDecay: resolved.weightDecay)
         ema = try ExponentialMovingAverage(of: network, decay: resolved.emaDecay)
         builder = try BatchBuilder(options: resolved, dataset: dataset)
+        let title = "loss (\(resolved.objective.rawValue), \(resolved.corruption.rawValue)), one point per \(resolved.logEvery) steps"
+        lossCurveWriter = { url, history in
+            try Figures.writeLinePlot([Figures.Series(name: "loss", values: history.map(\.loss))], to: url.path, title: title, logY: true)
+        }
     }
 
     /// Continues a run from a checkpoint folder exactly as if it had never stopped. `steps` overrides

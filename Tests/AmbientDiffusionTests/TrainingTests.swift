@@ -29,6 +29,9 @@ final class TrainingTests: SingleThreadTorchTestCase {
         XCTAssertLessThan(after, factor * before, "\(objective)/\(corruption): loss \(before) → \(after)", file: file, line: line)
         let log = try TrainingLogWriter.read(run.appendingPathComponent("training_log.jsonl"))
         XCTAssertEqual(log.map(\.step), [5, 10, 15, 20, 25, 30], file: file, line: line)
+        XCTAssertTrue(log.allSatisfy { $0.sigmaMin > 0 && $0.sigmaMin <= $0.sigmaMean && $0.sigmaMean <= $0.sigmaMax && $0.loss.isFinite },
+                      file: file, line: line)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("loss_curve.png").path), file: file, line: line)
     }
 
     func testAmbientPixelsTrainingReducesLoss() throws { try assertTrainingReducesLoss(.ambient, .image, factor: 0.93) }
