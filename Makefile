@@ -17,11 +17,13 @@ deps:
 
 bench-deps: deps
 	@bash scripts/apt-install.sh $(BENCH_DEPS)
+	@bash scripts/pip-bench.sh
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
 test: deps
+	@bash scripts/pip-test.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

@@ -14,15 +14,8 @@ THREADS=${THREADS:-$(nproc)}
 REPEATS=${REPEATS:-2}
 CONFIG=bench/torch_unet_bench_config.json
 
-if ambient_bin=$(swift build -c release --show-bin-path 2>/dev/null)/ambient && [ -x "$ambient_bin" ] \
-    && "$ambient_bin" bench-unet --help >/dev/null 2>&1; then
-    ours() { "$ambient_bin" bench-unet --config "$CONFIG" --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" ${1:+--channels-last}; }
-else
-    # Until the CLI exposes AmbientTorch.benchmarkTrainStep, a small driver package calls it.
-    (cd bench/torch_bench_driver && swift build -c release --scratch-path ../../.build-torch-bench >/dev/null)
-    driver=.build-torch-bench/release/torch-bench-driver
-    ours() { "$driver" "$CONFIG" "$BATCH" "$STEPS" "$THREADS" ${1:+channels-last}; }
-fi
+AMBIENT_ML=${AMBIENT_ML:-$(swift build -c release --show-bin-path)/ambient-ml}
+ours() { "$AMBIENT_ML" bench-ml unet --config "$CONFIG" --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" ${1:+--channels-last}; }
 peer() { /usr/bin/python3 -s bench/torch_train_step.py "$CONFIG" --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" ${1:+--channels-last}; }
 
 best() { python3 -c "import sys; print(max(float(v) for v in sys.argv[1:]))" "$@"; }
