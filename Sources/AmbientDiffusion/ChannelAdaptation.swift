@@ -67,3 +67,25 @@ public enum ChannelAdaptation {
         return try Tensor.cat([t, Tensor.zeros(padShape, device: t.device)], axis: axis)
     }
 }
+
+extension Trainer {
+    /// Fine-tuning from a diffusers U-Net folder (`ambient finetune --base CKPT`): loads it, adapts its
+    /// channels to what `options` needs (2 image channels + the mask channel, if any), and starts a run.
+    /// Use a lower learning rate than pretraining (see `TrainingOptions.fineTuningDefaults`).
+    public static func fineTune(base: URL, dataset: TrainingDataset, options: TrainingOptions, runDirectory: URL,
+                                device: Device = .cpu) throws -> Trainer {
+        let resolved = try options.resolved()
+        let network = try ChannelAdaptation.loadBase(base, inputChannels: resolved.networkInputChannels, outputChannels: 2, device: device)
+        return try Trainer(network: network, dataset: dataset, options: resolved, runDirectory: runDirectory, device: device)
+    }
+}
+
+extension TrainingOptions {
+    /// Defaults for fine-tuning a pretrained network: 10× lower learning rate, short warm-up.
+    public static var fineTuningDefaults: TrainingOptions {
+        var o = TrainingOptions()
+        o.learningRate = 1e-5
+        o.warmupSteps = 50
+        return o
+    }
+}

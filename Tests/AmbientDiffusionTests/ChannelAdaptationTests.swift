@@ -31,13 +31,13 @@ final class ChannelAdaptationTests: SingleThreadTorchTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let base = try DiffusionTestData.network(inputChannels: 2)
         try base.save(directory: folder)
-        let network = try ChannelAdaptation.loadBase(folder, inputChannels: 3)
-        XCTAssertEqual(network.config.inChannels, 3)
         var options = DiffusionTestData.options(.ambient, .image, steps: 2)
         options.trainOnlyPrefixes = ["conv_in", "conv_out"]
+        let trainer = try Trainer.fineTune(base: folder, dataset: InMemoryImageDataset(images: DiffusionTestData.smoothImages(count: 4, size: 8, seed: 1)),
+                                           options: options, runDirectory: folder.appendingPathComponent("run"))
+        let network = trainer.network
+        XCTAssertEqual(network.config.inChannels, 3)
         let frozenBefore = try network.namedParameters().filter { $0.name.hasPrefix("mid_block") }.map { try $0.tensor.floats() }
-        let trainer = try Trainer(network: network, dataset: InMemoryImageDataset(images: DiffusionTestData.smoothImages(count: 4, size: 8, seed: 1)),
-                                  options: options, runDirectory: folder.appendingPathComponent("run"))
         XCTAssertEqual(trainer.optimizer.parameters.count, 4)
         try trainer.run(writeCheckpoints: false)
         let frozenAfter = try network.namedParameters().filter { $0.name.hasPrefix("mid_block") }.map { try $0.tensor.floats() }
