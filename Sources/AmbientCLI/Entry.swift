@@ -25,6 +25,7 @@ public enum AmbientMain {
     public static let classicalCommands: [Command.Type] = [
         InfoCommand.self,
         SimulateCommand.self,
+        ConvertCommand.self,
         FFTCommand.self,
         MaskCommand.self,
         UndersampleCommand.self,

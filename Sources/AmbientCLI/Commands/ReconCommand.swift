@@ -12,7 +12,7 @@ public enum ReconCommand: Command {
         goes to <output>. Mask: --mask, else the non-zero pattern of the k-space. Maps: --maps, else ESPIRiT.
         Batch mode (-o DIR): inputs are files or folders of fastMRI (.h5), ISMRMRD (.h5) and .cfl/.npy scans; each
         gives DIR/<name>.h5 with dataset `reconstruction` (magnitude, float32 [slices, H, W], cropped to the
-        header's recon matrix) as fastMRI's evaluation expects. A bad file is reported and skipped; the exit status
+        header's recon matrix) as fastMRI's evaluation expects, and DIR/png/<name>_sNNN.png per slice. A bad file is reported and skipped; the exit status
         is 1 if any failed. --shard i/N splits a batch across N jobs.
         λ follows BART's `pics -r` convention (data scaled as BART does; docs/recon.md).
         """
@@ -23,6 +23,7 @@ public enum ReconCommand: Command {
         CommonOptions.mask,
         CommonOptions.maps,
         CommonOptions.outputDir,
+        OptionSpec(nil, "no-png", help: "batch mode: skip the per-slice PNG pictures"),
         OptionSpec(nil, "shard", value: "i/N", help: "process only every N-th file starting at i (0-based)"),
         CommonOptions.threads,
         CommonOptions.quiet,
@@ -46,7 +47,7 @@ public enum ReconCommand: Command {
         let maps = try args.string("maps").map(ArrayFiles.readComplex)
         if let outdir = args.string("output") {
             try runBatch(inputs: try args.requirePositionals(["<input>"], atLeast: true), outdir: outdir,
-                         settings: settings, mask: mask, maps: maps, quiet: args.flag("quiet"))
+                         settings: settings, mask: mask, maps: maps, quiet: args.flag("quiet"), pictures: !args.flag("no-png"))
         } else {
             let paths = try args.requirePositionals(["<kspace>", "<output>"])
             let scan = try ArrayScan(path: paths[0], maskOverride: mask, mapsOverride: maps)
@@ -56,7 +57,7 @@ public enum ReconCommand: Command {
     }
 
     public static func runBatch(inputs: [String], outdir: String, settings: ReconSettings,
-                         mask: RealArray?, maps: ComplexArray?, quiet: Bool) throws {
+                         mask: RealArray?, maps: ComplexArray?, quiet: Bool, pictures: Bool) throws {
         let files = settings.shard.select(try ScanFiles.expand(inputs))
         try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
         try ConfigFile.save(settings, to: (outdir as NSString).appendingPathComponent("recon_options.json"))
@@ -73,6 +74,13 @@ public enum ReconCommand: Command {
                     slices.append(centreCrop(image.magnitude, to: scan.cropSize))
                 }
                 try FastMRIWriter.writeReconstruction(RealArray.stack(slices), to: output)
+                if pictures {
+                    let folder = (outdir as NSString).appendingPathComponent("png")
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    for (s, image) in slices.enumerated() {
+                        try PNG.writeMagnitude(image, to: (folder as NSString).appendingPathComponent(String(format: "%@_s%03d.png", stem, s)))
+                    }
+                }
             }
             progress.advance(status: (file as NSString).lastPathComponent)
         }
