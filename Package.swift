@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "AmbientReconTests", dependencies: ["AmbientRecon", "AmbientIO", "AmbientTestSupport"]),
         .testTarget(name: "AmbientTorchTests", dependencies: ["AmbientTorch", "AmbientTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AmbientDiffusionTests", dependencies: ["AmbientDiffusion", "AmbientTestSupport"]),
-        .testTarget(name: "AmbientEvalTests", dependencies: ["AmbientEval", "AmbientTestSupport"]),
+        .testTarget(name: "AmbientEvalTests", dependencies: ["AmbientEval", "AmbientIO", "AmbientTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["AmbientIO", "AmbientTestSupport"]),
     ]
 )
