@@ -25,14 +25,15 @@ for pkg in mricron-data dataset-fashion-mnist; do
     ls ${pkg}_*.deb >/dev/null 2>&1 || apt-get download "$pkg" || { apt-get update -qq && apt-get download "$pkg"; }
     dpkg-deb -x ${pkg}_*.deb extracted
 done
-cp extracted/usr/share/mricron/templates/ch2.nii.gz "$RAW/"
-cp extracted/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz "$RAW/"
+cp extracted/usr/share/mricron/templates/ch2.nii.gz "$RAW/colin27_t1.nii.gz"
+cp extracted/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz "$RAW/fashion-mnist-train-images-idx3-ubyte.gz"
 
 # PyPI wheels, pinned: pip download --no-deps, then unzip the data files.
 cd "$RAW/wheels"
 python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.11 --platform manylinux2014_x86_64 \
     nilearn==0.14.1 dipy==1.12.1 nibabel==5.4.2 -d .
 unzip -o -q -j nilearn-0.14.1-*.whl nilearn/datasets/data/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz -d "$RAW"
+mv -f "$RAW/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz" "$RAW/mni152_t1.nii.gz"
 unzip -o -q -j dipy-1.12.1-*.whl dipy/data/files/S0_10slices.nii.gz dipy/data/files/aniso_vox.nii.gz -d "$RAW"
 unzip -o -q -j nibabel-5.4.2-*.whl nibabel/tests/data/anatomical.nii -d "$RAW"
 
@@ -42,10 +43,10 @@ echo "corpus: sources verified in $RAW"
 
 # Base (clean) corpus.
 "$AMBIENT" simulate -q --protocol "$ROOT/protocols/clean64.json" --targets-only --max-slices "$FASHION_COUNT" \
-    -o "$OUT/base" train-images-idx3-ubyte.gz
+    -o "$OUT/base" fashion-mnist-train-images-idx3-ubyte.gz
 "$AMBIENT" simulate -q --protocol "$ROOT/protocols/clean64.json" --targets-only --min-signal 0.3 \
-    -o "$OUT/base" ch2.nii.gz
+    -o "$OUT/base" colin27_t1.nii.gz
 # The new hospital's data.
 "$AMBIENT" simulate -q --protocol "$ROOT/protocols/brain64-r4.json" --min-signal 0.3 -o "$OUT/hospital" \
-    mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz S0_10slices.nii.gz aniso_vox.nii.gz anatomical.nii
+    mni152_t1.nii.gz S0_10slices.nii.gz aniso_vox.nii.gz anatomical.nii
 echo "corpus: base corpus in $OUT/base, hospital data in $OUT/hospital"
