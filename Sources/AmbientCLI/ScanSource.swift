@@ -26,22 +26,7 @@ public enum ScanFiles {
 
     /// Files named on the command line, folders expanded to the scans inside them (sorted, not recursive).
     public static func expand(_ inputs: [String]) throws -> [String] {
-        var files: [String] = []
-        for input in inputs {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory)
-                    || FileManager.default.fileExists(atPath: input + ".hdr") else {
-                throw AmbientError(.fileNotFound, input, "no such file or folder")
-            }
-            if isDirectory.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: input).sorted()
-                files += names.filter { scanExtensions.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
-                    .map { (input as NSString).appendingPathComponent($0) }
-            } else {
-                files.append(input)
-            }
-        }
-        return files
+        try InputFiles.expand(inputs, extensions: scanExtensions)
     }
 
     /// Opens a scan by content: HDF5 with `kspace` (fastMRI) or `/dataset` (ISMRMRD); .cfl/.npy arrays.
