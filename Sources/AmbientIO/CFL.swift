@@ -57,9 +57,16 @@ public enum CFL {
         if dims.isEmpty { dims = [1] }
         while dims.count < 16 { dims.append(1) }  // BART's own headers list 16 dims
         let header = "# Dimensions\n" + dims.map(String.init).joined(separator: " ") + " \n# Creator\nAmbientMRI\n"
-        let bytes = array.withUnsafeBufferPointer { Data(buffer: $0) }
-        try atomicWrite(bytes, to: dataPath)
-        try atomicWrite(Data(header.utf8), to: headerPath)
+        try AtomicWrite.write(to: dataPath) { temporary in
+            try array.withUnsafeBufferPointer { buffer in
+                do {
+                    try Data(buffer: buffer).write(to: URL(fileURLWithPath: temporary))
+                } catch {
+                    throw AmbientError(.unwritable, dataPath, error.localizedDescription)
+                }
+            }
+        }
+        try AtomicWrite.write(Array(header.utf8), to: headerPath)
     }
 
     /// Writes a real array (a mask, weights) as complex data with zero imaginary part,
@@ -113,22 +120,6 @@ public enum CFL {
             throw AmbientError(.badFormat, headerPath, "dimensions \(dims) are too large")
         }
         return dims
-    }
-
-    static func atomicWrite(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.globallyUniqueString).tmp")
-        do {
-            try data.write(to: temp)
-        } catch {
-            throw AmbientError(.unwritable, path, error.localizedDescription)
-        }
-        if rename(temp.path, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw AmbientError(.unwritable, path, reason)
-        }
     }
 }
 

@@ -32,7 +32,7 @@ public func cgSenseRecon(kspace: ComplexArray, maps: ComplexArray, mask: RealArr
     try requireNonNegative(config.lambda, "lambda")
     try requirePositive(config.maxIterations, "maxIterations")
     let problem = try SenseProblem(kspace: kspace, maps: maps, mask: mask)
-    let a = problem.operator_
+    let a = problem.forwardModel
     let rhs = a.adjoint(kspace)
     return conjugateGradient(normal: a.normal, rhs: rhs,
                              config: ConjugateGradientConfig(maxIterations: config.maxIterations,

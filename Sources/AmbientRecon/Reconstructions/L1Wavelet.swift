@@ -66,7 +66,7 @@ public func l1WaveletRecon(kspace: ComplexArray, maps: ComplexArray, mask: RealA
     let bound = problem.normalBound
     guard bound > 0 else { return ComplexArray(zeros: [problem.height, problem.width]) }  // A = 0
     let scale: Float = config.dataScaling == .bart ? bartDataScale(kspace: kspace, mask: mask) : 1
-    let a = problem.operator_
+    let a = problem.forwardModel
     var adjointData = a.adjoint(kspace)
     adjointData.scale(by: 1 / scale)
 

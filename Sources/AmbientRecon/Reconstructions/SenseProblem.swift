@@ -6,7 +6,7 @@ struct SenseProblem {
     let kspace: ComplexArray
     let maps: ComplexArray
     let mask: RealArray
-    let operator_: LinearOperator
+    let forwardModel: LinearOperator
 
     var height: Int { maps.shape[1] }
     var width: Int { maps.shape[2] }
@@ -29,7 +29,7 @@ struct SenseProblem {
         self.kspace = kspace
         self.maps = maps
         self.mask = mask
-        operator_ = .sense(maps: maps, mask: mask)
+        forwardModel = .sense(maps: maps, mask: mask)
     }
 
     /// An upper bound on ‖A‖² = ‖AᴴA‖: max(m²) · maxₚ Σ_c |s_c(p)|², since F is unitary.

@@ -41,7 +41,7 @@ public func totalVariationRecon(kspace: ComplexArray, maps: ComplexArray, mask: 
     try requireNonNegative(config.lambda, "lambda")
     try requirePositive(config.iterations, "iterations")
     let problem = try SenseProblem(kspace: kspace, maps: maps, mask: mask)
-    let a = problem.operator_
+    let a = problem.forwardModel
     let grad = LinearOperator.gradient2D(height: problem.height, width: problem.width)
     let scale: Float = config.dataScaling == .bart ? bartDataScale(kspace: kspace, mask: mask) : 1
     var data = kspace

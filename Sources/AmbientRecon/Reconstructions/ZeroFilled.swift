@@ -22,7 +22,7 @@ public func zeroFilledRecon(kspace: ComplexArray, maps: ComplexArray? = nil, mas
     let weights = mask ?? RealArray(shape: plane, repeating: 1)
     if let maps {
         let problem = try SenseProblem(kspace: kspace, maps: maps, mask: weights)
-        return problem.operator_.adjoint(kspace)
+        return problem.forwardModel.adjoint(kspace)
     }
     guard weights.shape == plane else {
         throw AmbientError(.badShape, "mask", "mask \(weights.shape) does not match the k-space plane \(plane)")
