@@ -52,7 +52,7 @@ final class BARTParityTests: XCTestCase {
         // Our data scale estimate is BART's (printed at debug level 4).
         if let line = log.split(separator: "\n").first(where: { $0.contains("Inverse scaling of the data") }),
            let value = Float(line.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) {
-            XCTAssertEqual(bartDataScale(kspace: c.kspace, mask: c.mask), value, accuracy: 0.02 * value)
+            XCTAssertEqual(try bartDataScale(kspace: c.kspace, mask: c.mask), value, accuracy: 0.02 * value)
         } else {
             XCTFail("bart pics did not print its data scaling:\n\(log.prefix(1000))")
         }

@@ -83,6 +83,23 @@ final class ReconstructionTests: XCTestCase {
         XCTAssertLessThan(nrmse(ls, regular.image), 0.01)
     }
 
+    /// The documented λ mapping: `.bart` scaling with λ equals `.none` with λ · s.
+    func testBARTScalingEqualsAbsoluteLambdaTimesTheScale() throws {
+        let s = try bartDataScale(kspace: problem.kspace, mask: problem.mask)
+        XCTAssertNotEqual(s, 1, accuracy: 0.05, "the check needs a scale away from 1")
+        let relative = try l1WaveletRecon(kspace: problem.kspace, maps: problem.maps, mask: problem.mask,
+                                          config: L1WaveletConfig(lambda: 0.01, iterations: 20))
+        let absolute = try l1WaveletRecon(kspace: problem.kspace, maps: problem.maps, mask: problem.mask,
+                                          config: L1WaveletConfig(lambda: 0.01 * s, iterations: 20, dataScaling: .none))
+        assertClose(absolute, relative, relative: 1e-4, "ℓ1-wavelet")
+        // Every primal and dual variable scales with the data, so the iterates are equivariant too.
+        let tvRelative = try totalVariationRecon(kspace: problem.kspace, maps: problem.maps, mask: problem.mask,
+                                                 config: TotalVariationConfig(lambda: 0.005, iterations: 20))
+        let tvAbsolute = try totalVariationRecon(kspace: problem.kspace, maps: problem.maps, mask: problem.mask,
+                                                 config: TotalVariationConfig(lambda: 0.005 * s, iterations: 20, dataScaling: .none))
+        assertClose(tvAbsolute, tvRelative, relative: 1e-4, "TV")
+    }
+
     func testTotalVariationBeatsZeroFillingOnAPiecewiseConstantImage() throws {
         // The phantom is piecewise constant, so TV recovers it from random R≈3 sampling almost exactly.
         let zeroFilled = try zeroFilledRecon(kspace: problem.kspace, maps: problem.maps, mask: problem.mask)
@@ -95,12 +112,13 @@ final class ReconstructionTests: XCTestCase {
         XCTAssertLessThan(reports.last!.value, reports.first!.value, "iterates settle")
     }
 
-    func testBARTScaleEstimateTracksTheImageIntensity() {
-        let scale = bartDataScale(kspace: problem.kspace, mask: problem.mask)
+    func testBARTScaleEstimateTracksTheImageIntensity() throws {
+        let scale = try bartDataScale(kspace: problem.kspace, mask: problem.mask)
         XCTAssertGreaterThan(scale, 0.2, "the phantom's intensities are 0.4–1.5")
         XCTAssertLessThan(scale, 2)
-        XCTAssertEqual(bartDataScale(kspace: problem.kspace * Float(10), mask: problem.mask), 10 * scale, accuracy: 1e-4 * scale)
-        XCTAssertEqual(bartDataScale(kspace: ComplexArray(zeros: [2, 8, 8]), mask: RealArray(zeros: [8, 8])), 1)
+        XCTAssertEqual(try bartDataScale(kspace: problem.kspace * Float(10), mask: problem.mask), 10 * scale, accuracy: 1e-4 * scale)
+        XCTAssertEqual(try bartDataScale(kspace: ComplexArray(zeros: [2, 8, 8]), mask: RealArray(zeros: [8, 8])), 1)
+        XCTAssertThrowsError(try bartDataScale(kspace: problem.kspace, mask: RealArray(zeros: [8, 8])))
     }
 
     func testBadInputsThrowNamedErrors() {

@@ -24,9 +24,10 @@ public enum DataScaling: String, Codable, Sendable {
 ///
 /// BART also slides the block along the readout to the position of highest energy; this
 /// estimate keeps it centred, which differs only for off-centre echoes. Returns 1 for all-zero data.
-public func bartDataScale(kspace: ComplexArray, mask: RealArray) -> Float {
-    precondition(kspace.rank == 3 && Array(kspace.shape.suffix(2)) == mask.shape,
-                 "bartDataScale: k-space \(kspace.shape) and mask \(mask.shape) do not fit")
+public func bartDataScale(kspace: ComplexArray, mask: RealArray) throws -> Float {
+    guard kspace.rank == 3, kspace.count > 0, Array(kspace.shape.suffix(2)) == mask.shape else {
+        throw AmbientError(.badShape, "kspace", "data scale needs k-space [coils, ky, kx] and a mask [ky, kx], got \(kspace.shape) and \(mask.shape)")
+    }
     let coils = kspace.shape[0], h = kspace.shape[1], w = kspace.shape[2]
     let limitY = min(32, h), limitX = min(32, w)
 

@@ -65,7 +65,7 @@ public func l1WaveletRecon(kspace: ComplexArray, maps: ComplexArray, mask: RealA
 
     let bound = problem.normalBound
     guard bound > 0 else { return ComplexArray(zeros: [problem.height, problem.width]) }  // A = 0
-    let scale: Float = config.dataScaling == .bart ? bartDataScale(kspace: kspace, mask: mask) : 1
+    let scale: Float = config.dataScaling == .bart ? try bartDataScale(kspace: kspace, mask: mask) : 1
     let a = problem.forwardModel
     var adjointData = a.adjoint(kspace)
     adjointData.scale(by: 1 / scale)

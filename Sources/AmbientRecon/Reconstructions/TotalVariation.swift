@@ -43,7 +43,7 @@ public func totalVariationRecon(kspace: ComplexArray, maps: ComplexArray, mask: 
     let problem = try SenseProblem(kspace: kspace, maps: maps, mask: mask)
     let a = problem.forwardModel
     let grad = LinearOperator.gradient2D(height: problem.height, width: problem.width)
-    let scale: Float = config.dataScaling == .bart ? bartDataScale(kspace: kspace, mask: mask) : 1
+    let scale: Float = config.dataScaling == .bart ? try bartDataScale(kspace: kspace, mask: mask) : 1
     var data = kspace
     data.scale(by: 1 / scale)
     let lambda = config.lambda
