@@ -23,8 +23,8 @@ public func comparisonFigure(truth: RealArray, reconstructions: [(String, RealAr
     if let uncertainty, uncertainty.shape != truth.shape {
         throw AmbientError(.badShape, path, "uncertainty map is \(uncertainty.shape), truth is \(truth.shape)")
     }
-    try truth.requireFinite(path, what: "truth")
-    for (name, image) in reconstructions { try image.requireFinite(path, what: "reconstruction '\(name)'") }
+    try truth.requireFiniteValues(path, what: "truth")
+    for (name, image) in reconstructions { try image.requireFiniteValues(path, what: "reconstruction '\(name)'") }
 
     // Every panel is put on 0…1 here and drawn with a shared scale whose maximum is 1 (the truth's
     // maximum, or a blank cell), so that the stated gain holds across panels.

@@ -212,7 +212,7 @@ enum VolumeEvaluator {
             throw AmbientError(.badShape, dataset.subject, "\(name) has an empty axis: shape \(dataset.shape)")
         }
         let volume: RealArray = try dataset.read()
-        try volume.requireFinite(dataset.subject, what: name)
+        try volume.requireFiniteValues(dataset.subject, what: name)
         return volume
     }
 

@@ -28,8 +28,8 @@ public func auditMemorization(samples: RealArray, training: RealArray,
         throw AmbientError(.badShape, "samples",
                            "image size \(Array(samples.shape.dropFirst())) differs from the training images' \(Array(training.shape.dropFirst()))")
     }
-    try samples.requireFinite("samples")
-    try training.requireFinite("training images")
+    try samples.requireFiniteValues("samples")
+    try training.requireFiniteValues("training images")
 
     let pixels = samples.trailingCount(after: 1)
     let a = NearestNeighbourSearch.normalizedRows(samples)

@@ -54,16 +54,21 @@ public enum Metrics {
         let slices = gt.rank == 3 ? gt.shape[0] : 1
         guard slices > 0 else { return .nan }
         let plane = h * w
-        var total = 0.0
+        // Slices are independent: spread them over the cores, each writing its own entry.
+        var perSlice = [Double](repeating: 0, count: slices)
         gt.withUnsafeBufferPointer { g in
             pred.withUnsafeBufferPointer { p in
-                for s in 0..<slices {
-                    total += sliceSSIM(UnsafeBufferPointer(rebasing: g[(s * plane)..<((s + 1) * plane)]),
-                                       UnsafeBufferPointer(rebasing: p[(s * plane)..<((s + 1) * plane)]),
-                                       height: h, width: w, dataRange: range)
+                perSlice.withUnsafeMutableBufferPointer { out in
+                    let results = out
+                    DispatchQueue.concurrentPerform(iterations: slices) { s in
+                        results[s] = sliceSSIM(UnsafeBufferPointer(rebasing: g[(s * plane)..<((s + 1) * plane)]),
+                                               UnsafeBufferPointer(rebasing: p[(s * plane)..<((s + 1) * plane)]),
+                                               height: h, width: w, dataRange: range)
+                    }
                 }
             }
         }
+        let total = perSlice.reduce(0, +)
         return total / Double(slices)
     }
 
@@ -94,29 +99,55 @@ public enum Metrics {
         }
     }
 
-    /// skimage's SSIM on one plane: window means from summed-area tables (exact in double for
-    /// these sizes), evaluated only at the valid centres that skimage keeps after its border crop.
+    /// skimage's SSIM on one plane, evaluated only at the valid centres that skimage keeps after its
+    /// border crop. Window sums of x, y, x², y², xy are separable running sums in double precision:
+    /// horizontal 7-sums per row, accumulated down the columns over the last 7 rows.
     static func sliceSSIM(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>,
                           height h: Int, width w: Int, dataRange: Double) -> Double {
-        let tables = SummedAreaTables(x, y, height: h, width: w)
-        let n = Double(ssimWindow * ssimWindow)
+        let side = ssimWindow
+        let n = Double(side * side)
         let covarianceNorm = n / (n - 1)
         let c1 = (ssimK1 * dataRange) * (ssimK1 * dataRange)
         let c2 = (ssimK2 * dataRange) * (ssimK2 * dataRange)
-        let radius = (ssimWindow - 1) / 2
+        let columns = w - side + 1
+        // ring[(row % side) * 5 + q][c]: horizontal sums of quantity q for one of the last `side` rows.
+        var ring = [Double](repeating: 0, count: side * 5 * columns)
+        var column = [Double](repeating: 0, count: 5 * columns)
         var total = 0.0
-        for row in radius..<(h - radius) {
-            for column in radius..<(w - radius) {
-                let m = tables.windowMeans(top: row - radius, left: column - radius, side: ssimWindow)
-                let vx = covarianceNorm * (m.xx - m.x * m.x)
-                let vy = covarianceNorm * (m.yy - m.y * m.y)
-                let vxy = covarianceNorm * (m.xy - m.x * m.y)
-                let numerator = (2 * m.x * m.y + c1) * (2 * vxy + c2)
-                let denominator = (m.x * m.x + m.y * m.y + c1) * (vx + vy + c2)
-                total += numerator / denominator
+        ring.withUnsafeMutableBufferPointer { ring in
+            column.withUnsafeMutableBufferPointer { acc in
+                for row in 0..<h {
+                    let slot = (row % side) * 5 * columns
+                    let base = row * w
+                    // Retire the row that leaves the window.
+                    if row >= side { for i in 0..<(5 * columns) { acc[i] -= ring[slot + i] } }
+                    var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
+                    for c in 0..<w {
+                        let u = Double(x[base + c]), v = Double(y[base + c])
+                        sx += u; sy += v; sxx += u * u; syy += v * v; sxy += u * v
+                        if c >= side {
+                            let u0 = Double(x[base + c - side]), v0 = Double(y[base + c - side])
+                            sx -= u0; sy -= v0; sxx -= u0 * u0; syy -= v0 * v0; sxy -= u0 * v0
+                        }
+                        if c >= side - 1 {
+                            let k = c - side + 1
+                            ring[slot + k] = sx; ring[slot + columns + k] = sy; ring[slot + 2 * columns + k] = sxx
+                            ring[slot + 3 * columns + k] = syy; ring[slot + 4 * columns + k] = sxy
+                        }
+                    }
+                    for i in 0..<(5 * columns) { acc[i] += ring[slot + i] }
+                    guard row >= side - 1 else { continue }
+                    for k in 0..<columns {
+                        let mx = acc[k] / n, my = acc[columns + k] / n
+                        let vx = covarianceNorm * (acc[2 * columns + k] / n - mx * mx)
+                        let vy = covarianceNorm * (acc[3 * columns + k] / n - my * my)
+                        let vxy = covarianceNorm * (acc[4 * columns + k] / n - mx * my)
+                        total += ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+                    }
+                }
             }
         }
-        return total / Double((h - 2 * radius) * (w - 2 * radius))
+        return total / Double((h - side + 1) * columns)
     }
 }
 
@@ -129,34 +160,5 @@ public struct VolumeMetrics: Codable, Sendable, Equatable {
 
     public init(nmse: Double, psnr: Double, ssim: Double, mse: Double) {
         self.nmse = nmse; self.psnr = psnr; self.ssim = ssim; self.mse = mse
-    }
-}
-
-/// Summed-area tables of x, y, x², y², xy over one plane, (h+1) × (w+1) with a zero first row/column.
-private struct SummedAreaTables {
-    let stride: Int
-    var x, y, xx, yy, xy: [Double]
-
-    init(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, height h: Int, width w: Int) {
-        stride = w + 1
-        let size = (h + 1) * (w + 1)
-        x = [Double](repeating: 0, count: size); y = x; xx = x; yy = x; xy = x
-        for row in 0..<h {
-            var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
-            for column in 0..<w {
-                let u = Double(a[row * w + column]), v = Double(b[row * w + column])
-                sx += u; sy += v; sxx += u * u; syy += v * v; sxy += u * v
-                let here = (row + 1) * stride + column + 1, above = row * stride + column + 1
-                x[here] = x[above] + sx; y[here] = y[above] + sy
-                xx[here] = xx[above] + sxx; yy[here] = yy[above] + syy; xy[here] = xy[above] + sxy
-            }
-        }
-    }
-
-    func windowMeans(top: Int, left: Int, side: Int) -> (x: Double, y: Double, xx: Double, yy: Double, xy: Double) {
-        let a = top * stride + left, b = a + side, c = a + side * stride, d = c + side
-        let scale = 1 / Double(side * side)
-        func mean(_ t: [Double]) -> Double { (t[d] - t[b] - t[c] + t[a]) * scale }
-        return (mean(x), mean(y), mean(xx), mean(yy), mean(xy))
     }
 }
