@@ -2,5 +2,7 @@ import AmbientCLI
 
 /// The commands that need the network (one file each in this folder).
 let learnedPriorCommands: [Command.Type] = [
+    PretrainCommand.self,
+    FinetuneCommand.self,
     BenchMLCommand.self,
 ]

@@ -1,0 +1,65 @@
+import AmbientCLI
+import AmbientCore
+import AmbientDiffusion
+import AmbientTorch
+import Foundation
+
+/// `ambient finetune`: adapt a base prior to a new site's corrupted scans.
+enum FinetuneCommand: Command {
+    static let name = "finetune"
+    static let summary = MLCommands.summary(name)
+    static let arguments = "--base <model> -o <run> <kspace-files…>"
+    static let discussion = """
+        Inputs: undersampled multi-coil k-space files or folders in the fastMRI layout (kspace, slice_masks or mask,
+        sens_maps or ESPIRiT), for --corruption fourier (the default in protocols/finetune-brain64.json), or clean
+        image files to be corrupted per image for --corruption image. --objective ambient (Ã = B·A, loss on A's
+        samples only), naive (the corrupted data as if clean) or oracle (needs --targets with the complex truth).
+        The base (a diffusers folder, checkpoint or run folder) is adapted to the objective's input channels so that
+        it initially computes exactly what the base did (new mask channel zero-initialised).
+        """
+    static let options = TrainingArguments.specs + [
+        OptionSpec(nil, "base", value: "MODEL", help: "the pretrained model to start from"),
+        OptionSpec(nil, "objective", value: "O", help: "ambient | naive | oracle"),
+        OptionSpec(nil, "corruption", value: "C", help: "fourier | image"),
+        OptionSpec(nil, "targets", value: "DIR", help: "truth files (same names) for --objective oracle"),
+        OptionSpec(nil, "train-only", value: "PREFIXES", help: "train only parameters whose names start with these (comma-separated); freeze the rest"),
+    ]
+
+    static func run(_ args: ParsedArguments) throws {
+        let inputs = try args.requirePositionals(["<kspace-files>"], atLeast: true)
+        var defaults = TrainingOptions()
+        defaults.corruption = .fourier
+        defaults.learningRate = 5e-5
+        var options = try TrainingArguments.options(args, defaults: defaults)
+        if let o = args.string("objective") {
+            guard let objective = Objective(rawValue: o) else { throw AmbientError(.badArgument, "", "--objective must be ambient, naive or oracle, got '\(o)'") }
+            options.objective = objective
+            options.maskChannel = nil
+        }
+        if let c = args.string("corruption") {
+            guard let kind = CorruptionKind(rawValue: c) else { throw AmbientError(.badArgument, "", "--corruption must be fourier or image, got '\(c)'") }
+            options.corruption = kind
+        }
+        if let prefixes = args.string("train-only") { options.trainOnlyPrefixes = prefixes.split(separator: ",").map(String.init) }
+        options = try options.resolved()
+        let run = try TrainingArguments.runDirectory(args)
+        let dataset: TrainingDataset
+        switch options.corruption {
+        case .fourier:
+            if options.objective == .oracle && args.string("targets") == nil {
+                throw AmbientError(.badArgument, "", "--objective oracle needs --targets DIR with the complex truth")
+            }
+            dataset = try TrainingFolders.loadKSpace(inputs, targets: args.string("targets"), progress: options.showProgress)
+        case .image:
+            dataset = try TrainingFolders.loadImages(inputs, progress: options.showProgress)
+        }
+        note("\(dataset.count) training slices of \(dataset.planeShape[0])×\(dataset.planeShape[1]); objective \(options.objective.rawValue), corruption \(options.corruption.rawValue)")
+        try TrainingArguments.train({
+            guard let base = args.string("base") else { throw AmbientError(.badArgument, "", "give the pretrained model with --base MODEL") }
+            let (weights, _) = try TrainedModel.locate(base)
+            let network = try ChannelAdaptation.loadBase(weights, inputChannels: options.networkInputChannels)
+            note("base: \(weights.path) (\(network.parameterCount) parameters, \(network.config.inChannels) input channels)")
+            return try Trainer(network: network, dataset: dataset, options: options, runDirectory: run)
+        }, dataset: dataset, run: run, resume: args.flag("resume"), steps: try args.int("steps"))
+    }
+}
