@@ -1,4 +1,5 @@
 import AmbientCore
+import AmbientIO
 import Foundation
 
 /// What the network is trained to do with corrupted data.
@@ -61,14 +62,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case objective, corruption, seed, steps, prefetch
-        case imageMask = "image_mask", furtherCorruption = "further_corruption", maskChannel = "mask_channel"
-        case sigmaData = "sigma_data", pMean = "p_mean", pStd = "p_std", batchSize = "batch_size"
-        case learningRate = "learning_rate", warmupSteps = "warmup_steps", adamBeta1 = "adam_beta1"
-        case adamBeta2 = "adam_beta2", adamEps = "adam_eps", weightDecay = "weight_decay"
-        case gradientClip = "gradient_clip", emaDecay = "ema_decay", checkpointEvery = "checkpoint_every"
-        case logEvery = "log_every", maskSeed = "mask_seed", trainOnlyPrefixes = "train_only_prefixes"
-        case showProgress = "show_progress"
+        case objective, corruption, seed, steps, prefetch, imageMask, furtherCorruption, maskChannel, sigmaData, pMean, pStd
+        case batchSize, learningRate, warmupSteps, adamBeta1, adamBeta2, adamEps, weightDecay, gradientClip, emaDecay
+        case checkpointEvery, logEvery, maskSeed, trainOnlyPrefixes, showProgress
     }
 
     public init(from decoder: Decoder) throws {
@@ -131,18 +127,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         warmupSteps == 0 ? learningRate : learningRate * min(1, Float(step + 1) / Float(warmupSteps))
     }
 
+    /// Reads a training-options JSON file (snake_case keys, as every AmbientMRI config file).
     public static func load(from url: URL) throws -> TrainingOptions {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw AmbientError(.fileNotFound, url.path, "no training options file")
-        }
-        do { return try JSONDecoder().decode(TrainingOptions.self, from: data) } catch {
-            throw AmbientError(.badFormat, url.path, "not valid training options: \(error)")
-        }
+        try ConfigFile.load(TrainingOptions.self, from: url.path)
     }
 
-    public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+    public static func decode(_ data: Data, source: String = "training options") throws -> TrainingOptions {
+        try ConfigFile.decode(TrainingOptions.self, from: data, source: source)
     }
+
+    public func jsonData() throws -> Data { try ConfigFile.encode(self) }
 }

@@ -78,14 +78,14 @@ final class TrainingTests: SingleThreadTorchTestCase {
 
     func testOptionsDecodeSnakeCaseWithDefaults() throws {
         let json = #"{"batch_size": 4, "objective": "naive", "corruption": "fourier", "further_corruption": {"lines": {"count": 3}}}"#
-        let options = try JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8))
+        let options = try TrainingOptions.decode(Data(json.utf8))
         XCTAssertEqual(options.batchSize, 4)
         XCTAssertEqual(options.objective, .naive)
         XCTAssertEqual(options.furtherCorruption, .lines(count: 3))
         XCTAssertEqual(options.learningRate, TrainingOptions().learningRate)
         let resolved = try options.resolved()
         XCTAssertEqual(resolved.maskChannel, false)
-        let roundTrip = try JSONDecoder().decode(TrainingOptions.self, from: resolved.jsonData())
+        let roundTrip = try TrainingOptions.decode(resolved.jsonData())
         XCTAssertEqual(roundTrip, resolved)
         let text = String(decoding: try resolved.jsonData(), as: UTF8.self)
         XCTAssertTrue(text.contains("\"learning_rate\""), text)
