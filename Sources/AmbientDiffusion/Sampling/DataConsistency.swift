@@ -7,7 +7,9 @@ import AmbientRecon
 public enum DataConsistencyProjection: Codable, Sendable, Equatable {
     case none
     /// Coil k-space F S x with the sampled entries replaced by y, combined back with the maps:
-    /// x' = Sᴴ F⁻¹ ((1 − M) F S x + M y). Exact data consistency for Σ_c |S_c|² = 1.
+    /// x' = Sᴴ F⁻¹ ((1 − M) F S x + M y) (with Σ_c |S_c|² = 1). Exactly consistent for one coil; with
+    /// several coils the replaced coil images leave the range of S, so this is one step towards the data
+    /// (use `conjugateGradient` for a least-squares fit).
     case replaceSampled
     /// A few CG iterations on ‖A x − y‖² + μ‖x − x̂‖², i.e. (AᴴA + μI) x = Aᴴy + μx̂, started at x̂.
     case conjugateGradient(iterations: Int, weight: Float)
