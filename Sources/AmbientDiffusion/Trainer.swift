@@ -171,6 +171,8 @@ public final class Trainer {
             throw AmbientError(.unwritable, runDirectory.path, "cannot create the run folder: \(error.localizedDescription)")
         }
         if log == nil {
+            // The resolved options beside the log too (EDM's run-folder training_options.json).
+            try AtomicWrite.write(options.jsonData(), to: runDirectory.appendingPathComponent(Checkpoint.optionsFile).path)
             if FileManager.default.fileExists(atPath: logURL.path) {
                 try TrainingLogWriter.truncate(logURL, after: step)
                 history = (try? TrainingLogWriter.read(logURL)) ?? []

@@ -73,6 +73,7 @@ final class TrainingTests: SingleThreadTorchTestCase {
         XCTAssertEqual(log.map(\.step), [3, 5, 6], "the resumed run continues the log (the first run logged its last step)")
         let saved = try TrainingOptions.load(from: checkpoint.appendingPathComponent(Checkpoint.optionsFile))
         XCTAssertEqual(saved, try options.resolved())
+        XCTAssertEqual(try TrainingOptions.load(from: stoppedRun.appendingPathComponent(Checkpoint.optionsFile)), saved)
         XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint.appendingPathComponent("ema/diffusion_pytorch_model.safetensors").path))
     }
 
