@@ -6,7 +6,7 @@
 # BART: the pics process), the ratio ours/BART (target ≤ 1.0) and both NRMSEs against the
 # coil-combined fully sampled image. Runs alternate so that background load hits both alike.
 # Env: AMBIENT_SCRATCH (SwiftPM scratch path, default .build), SIZE (256), LAMBDA (0.01),
-# ITER (100), REPEAT (3). AMBIENT_FFTW_MEASURE=1 is passed through to our FFT planner.
+# ITER (100), REPEAT (3). AMBIENT_FFTW_PLANNER=estimate is passed through to our FFT planner (default: measured plans, cached as wisdom).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v bart >/dev/null || { echo "recon_l1: bart not on PATH (apt-get install bart)" >&2; exit 1; }
