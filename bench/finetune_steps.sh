@@ -23,7 +23,11 @@ else
     (cd bench/finetune_driver && swift build -c release --scratch-path ../../.build-finetune-bench >/dev/null)
     ours() { .build-finetune-bench/release/finetune-driver "$CONFIG" "$BATCH" "$COILS" "$STEPS" "$THREADS"; }
 fi
-peer() { /usr/bin/python3 bench/finetune_steps.py "$CONFIG" --batch "$BATCH" --coils "$COILS" --steps "$STEPS" --threads "$THREADS"; }
+# The peer's stderr (import warnings from user-site packages) is shown only when it fails.
+peer_log=$(mktemp)
+trap 'rm -f "$peer_log"' EXIT
+peer() { /usr/bin/python3 bench/finetune_steps.py "$CONFIG" --batch "$BATCH" --coils "$COILS" --steps "$STEPS" \
+    --threads "$THREADS" 2>"$peer_log" || { cat "$peer_log" >&2; return 1; }; }
 
 echo "Fourier ambient fine-tuning, batch $BATCH, 64x64, $COILS coils, $THREADS threads, $STEPS timed steps, best of $REPEATS"
 o=(); p=()
