@@ -84,7 +84,8 @@ public enum AmbientMain {
     }
 
     /// Parses the command line and runs one command; never returns.
-    public static func run(commands: [Command.Type], handsOffML: Bool) -> Never {
+    /// `setThreads` applies --threads to libraries beyond FFTW (libtorch in `ambient-ml`).
+    public static func run(commands: [Command.Type], handsOffML: Bool, setThreads: ((Int) -> Void)? = nil) -> Never {
         let argv = Array(CommandLine.arguments.dropFirst())
         guard let name = argv.first, !["-h", "--help", "help"].contains(name) else {
             print(help(commands))
@@ -101,7 +102,11 @@ public enum AmbientMain {
                 print(command.helpText())
                 exit(0)
             }
-            if let threads = try parsed.int("threads") { FFT.threads = threads }
+            if let threads = try parsed.int("threads") {
+                guard threads >= 1 else { throw AmbientError(.badArgument, "", "--threads must be ≥ 1, got \(threads)") }
+                FFT.threads = threads
+                setThreads?(threads)
+            }
             try command.run(parsed)
             exit(0)
         } catch {
