@@ -33,6 +33,7 @@ public enum AmbientMain {
         SensCommand.self,
         RSSCommand.self,
         ReconCommand.self,
+        EvaluateCommand.self,
         NRMSECommand.self,
         BenchCommand.self,
     ]

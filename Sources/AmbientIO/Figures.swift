@@ -14,10 +14,17 @@ public struct ImagePanel: Sendable {
 /// Side-by-side image grids with a title over each panel, and simple line plots (loss curves).
 public enum Figures {
     /// Lays panels out in rows of `columns`, each shown 0…its own maximum (or 0…the largest maximum
-    /// with `sharedScale`), titles drawn above in the built-in font.
+    /// with `sharedScale`), titles drawn above in the built-in font. Small images are enlarged by
+    /// an integer `zoom` (nearest neighbour; default: to about 192 pixels) so 64×64 slices are legible.
     public static func grid(_ panels: [ImagePanel], columns: Int? = nil, sharedScale: Bool = false,
-                            textScale: Int = 2, margin: Int = 8) -> Canvas {
+                            textScale: Int = 2, margin: Int = 8, zoom: Int? = nil) -> Canvas {
         precondition(!panels.isEmpty && panels.allSatisfy { $0.image.rank == 2 }, "Figures.grid: needs [H, W] panels")
+        let largest = panels.map { max($0.image.shape[0], $0.image.shape[1]) }.max()!
+        let factor = max(1, zoom ?? 192 / max(largest, 1))
+        if factor > 1 {
+            let zoomed = panels.map { ImagePanel(title: $0.title, image: enlarge($0.image, by: factor)) }
+            return grid(zoomed, columns: columns, sharedScale: sharedScale, textScale: textScale, margin: margin, zoom: 1)
+        }
         let columnCount = max(1, min(columns ?? panels.count, panels.count))
         let rowCount = (panels.count + columnCount - 1) / columnCount
         let cellWidth = panels.map { max($0.image.shape[1], Canvas.textWidth($0.title, scale: textScale)) }.max()!
@@ -36,6 +43,16 @@ public enum Figures {
                         x: x + (cellWidth - panel.image.shape[1]) / 2, y: y + titleHeight)
         }
         return canvas
+    }
+
+    /// Nearest-neighbour enlargement by an integer factor.
+    static func enlarge(_ image: RealArray, by k: Int) -> RealArray {
+        let h = image.shape[0], w = image.shape[1]
+        return image.withUnsafeBufferPointer { src in
+            RealArray(shape: [h * k, w * k]) { out in
+                for y in 0..<(h * k) { for x in 0..<(w * k) { out[y * w * k + x] = src[(y / k) * w + x / k] } }
+            }
+        }
     }
 
     public static func writeGrid(_ panels: [ImagePanel], to path: String, columns: Int? = nil, sharedScale: Bool = false) throws {
