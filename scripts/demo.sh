@@ -18,7 +18,7 @@ methods="zero-filled=$OUT/recon/zero-filled,l1-wavelet=$OUT/recon/l1-wavelet"
 
 echo "== 1. fine-tuning the base prior on $DATA/train ($STEPS steps)"
 if [[ -f "$BASE/config.json" ]]; then
-    "$AMBIENT" finetune --base "$BASE" --options protocols/finetune-brain64.json --steps "$STEPS" \
+    "$AMBIENT" finetune --base "$BASE" --options protocols/training/finetune-brain64.json --steps "$STEPS" \
         -o "$OUT/finetune" "$DATA/train/kspace"
     methods="$methods,ambient-dps=$OUT/recon/ambient-dps"
 else

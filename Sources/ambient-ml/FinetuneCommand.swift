@@ -11,7 +11,7 @@ enum FinetuneCommand: Command {
     static let arguments = "--base <model> -o <run> <kspace-files…>"
     static let discussion = """
         Inputs: undersampled multi-coil k-space files or folders in the fastMRI layout (kspace, slice_masks or mask,
-        sens_maps or ESPIRiT), for --corruption fourier (the default in protocols/finetune-brain64.json), or clean
+        sens_maps or ESPIRiT), for --corruption fourier (the default in protocols/training/finetune-brain64.json), or clean
         image files to be corrupted per image for --corruption image. --objective ambient (Ã = B·A, loss on A's
         samples only), naive (the corrupted data as if clean) or oracle (needs --targets with the complex truth).
         The base (a diffusers folder, checkpoint or run folder) is adapted to the objective's input channels so that

@@ -12,7 +12,7 @@ enum PretrainCommand: Command {
     static let discussion = """
         Inputs: target files or folders with complex `image` datasets (what `ambient simulate --targets-only` writes,
         e.g. corpus/base/target). The network is a diffusers UNet2DModel (--unet config.json, default
-        protocols/unet-base64.json) with 2 input channels (real, imaginary). The run folder gets training_log.jsonl,
+        protocols/training/unet-base64.json) with 2 input channels (real, imaginary). The run folder gets training_log.jsonl,
         loss_curve.png, training_options.json, checkpoints/step-N/ (weights, EMA, optimizer, RNG state; --resume
         continues exactly) and model/ (the EMA weights, a diffusers folder that `finetune --base` takes).
         """
@@ -42,7 +42,7 @@ enum PretrainCommand: Command {
         }
         let dataset = try TrainingFolders.loadImages(inputs, oversample: oversample, progress: options.showProgress)
         note("\(dataset.count) training images of \(dataset.planeShape[0])×\(dataset.planeShape[1])")
-        let unetPath = args.string("unet") ?? "protocols/unet-base64.json"
+        let unetPath = args.string("unet") ?? "protocols/training/unet-base64.json"
         try TrainingArguments.train({
             var config = try JSONDecoder().decode(UNet2DConfig.self, from: Data(contentsOf: URL(fileURLWithPath: unetPath)))
             config.inChannels = 2

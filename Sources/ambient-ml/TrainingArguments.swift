@@ -6,7 +6,7 @@ import Foundation
 /// Options shared by `pretrain` and `finetune`: a training-options JSON plus command-line overrides.
 enum TrainingArguments {
     static let specs: [OptionSpec] = [
-        OptionSpec(nil, "options", value: "FILE", help: "training options JSON (protocols/pretrain-base64.json, protocols/finetune-brain64.json)"),
+        OptionSpec(nil, "options", value: "FILE", help: "training options JSON (protocols/training/pretrain-base64.json, protocols/training/finetune-brain64.json)"),
         CommonOptions.outputDir,
         OptionSpec(nil, "steps", value: "N", help: "total optimisation steps"),
         OptionSpec("b", "batch", value: "N", help: "batch size"),

@@ -101,15 +101,18 @@ final class FormatTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         let bright = RealArray(shape: [20, 30], repeating: 5)
         let ramp = RealArray(shape: [20, 30]) { Float($0 % 30) }
-        let canvas = Figures.grid([ImagePanel(title: "truth", image: bright), ImagePanel(title: "recon", image: ramp)], textScale: 1)
+        let canvas = Figures.grid([ImagePanel(title: "truth", image: bright), ImagePanel(title: "recon", image: ramp)], textScale: 1, zoom: 1)
         XCTAssertEqual(canvas.width, 8 + 2 * (30 + 8))
         XCTAssertEqual(canvas.height, 8 + 7 + 8 + 20 + 8)
         // A panel's pixel is white (own maximum); title pixels are dark.
         let panelPixel = ((8 + 15 + 5) * canvas.width + 8 + 5) * 3
         XCTAssertEqual(canvas.pixels[panelPixel], 255)
         XCTAssertTrue(stride(from: 0, to: canvas.width * 15 * 3, by: 3).contains { canvas.pixels[$0] == 0 }, "titles drawn")
+        // By default small images are enlarged (30 px wide → ×6) and titles are drawn at 2×.
         try Figures.writeGrid([ImagePanel(title: "a", image: ramp)], to: dir + "/g.png")
-        XCTAssertEqual(try PNG.read(dir + "/g.png").shape, [8 + 14 + 8 + 20 + 8, 8 + 30 + 8], "default titles are drawn at 2×")
+        XCTAssertEqual(try PNG.read(dir + "/g.png").shape, [8 + 14 + 8 + 6 * 20 + 8, 8 + 6 * 30 + 8])
+        let zoomed = Figures.grid([ImagePanel(title: "a", image: ramp)])
+        XCTAssertEqual(zoomed.pixels[((8 + 14 + 8 + 5) * zoomed.width + 8 + 6 * 29 + 3) * 3], 255, "the brightest column keeps its value when enlarged")
         try Figures.writeLinePlot([.init(name: "loss", values: [1, 0.5, 0.25, 0.2])], to: dir + "/l.png", title: "loss", logY: true)
         XCTAssertEqual(try PNG.read(dir + "/l.png").shape, [400, 640])
     }

@@ -6,6 +6,7 @@ final class ProtocolTests: XCTestCase {
     let protocolsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("protocols").path
 
+    /// Acquisition protocols live at the top of protocols/ (training options and U-Net configs in protocols/training/).
     func testShippedProtocolsLoadAndRoundTrip() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: protocolsDirectory).filter { $0.hasSuffix(".json") }
         XCTAssertGreaterThanOrEqual(files.count, 3)
