@@ -15,14 +15,8 @@ THREADS=${THREADS:-$(nproc)}
 REPEATS=${REPEATS:-2}
 CONFIG=bench/torch_unet_bench_config.json
 
-if ambient_bin=$(swift build -c release --show-bin-path 2>/dev/null)/ambient && [ -x "$ambient_bin" ] \
-    && "$ambient_bin" bench-finetune --help >/dev/null 2>&1; then
-    ours() { "$ambient_bin" bench-finetune --config "$CONFIG" --batch "$BATCH" --coils "$COILS" --steps "$STEPS" --threads "$THREADS"; }
-else
-    # Until the CLI exposes AmbientDiffusion.benchmarkFineTuneSteps, a small driver package calls it.
-    (cd bench/finetune_driver && swift build -c release --scratch-path ../../.build-finetune-bench >/dev/null)
-    ours() { .build-finetune-bench/release/finetune-driver "$CONFIG" "$BATCH" "$COILS" "$STEPS" "$THREADS"; }
-fi
+AMBIENT_ML=${AMBIENT_ML:-$(swift build -c release --show-bin-path)/ambient-ml}
+ours() { "$AMBIENT_ML" bench-ml finetune --config "$CONFIG" --batch "$BATCH" --coils "$COILS" --steps "$STEPS" --threads "$THREADS"; }
 # The peer's stderr (import warnings from user-site packages) is shown only when it fails.
 peer_log=$(mktemp)
 trap 'rm -f "$peer_log"' EXIT

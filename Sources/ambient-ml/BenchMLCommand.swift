@@ -1,5 +1,6 @@
 import AmbientCLI
 import AmbientCore
+import AmbientDiffusion
 import AmbientTorch
 import Foundation
 
@@ -7,13 +8,17 @@ import Foundation
 enum BenchMLCommand: Command {
     static let name = "bench-ml"
     static let summary = MLCommands.summary(name)
-    static let arguments = "unet"
-    static let discussion = "unet: U-Net training throughput in images/s (forward + backward + AdamW) for --config (diffusers config.json)."
+    static let arguments = "unet | finetune"
+    static let discussion = """
+        unet:     U-Net training throughput in images/s (forward + backward + AdamW) for --config (diffusers config.json).
+        finetune: Fourier Ambient fine-tuning steps/s (8 coils by default) and the time split per step, as JSON.
+        """
     static let options = [
         OptionSpec(nil, "config", value: "FILE", help: "diffusers config.json"),
         OptionSpec(nil, "batch", value: "N", default: "16", help: "batch size"),
         OptionSpec(nil, "steps", value: "N", default: "3", help: "timed steps"),
         OptionSpec(nil, "channels-last", help: "channels-last memory format"),
+        OptionSpec(nil, "coils", value: "N", default: "8", help: "finetune: simulated coils"),
         CommonOptions.threads,
     ]
 
@@ -21,14 +26,28 @@ enum BenchMLCommand: Command {
         guard let what = args.positionals.first else { throw AmbientError(.badArgument, "", "say what to benchmark: unet") }
         switch what {
         case "unet":
-            guard let path = args.string("config") else { throw AmbientError(.badArgument, "", "bench-ml unet needs --config FILE") }
-            let config = try JSONDecoder().decode(UNet2DConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-            if let threads = try args.int("threads") { Torch.threads = threads }
+            let config = try loadConfig(args)
             let rate = try benchmarkTrainStep(config: config, batch: try args.int("batch")!, steps: try args.int("steps")!,
                                               channelsLast: args.flag("channels-last"))
             print(String(format: "%.3f", rate))
+        case "finetune":
+            let config = try loadConfig(args)
+            let result = try benchmarkFineTuneSteps(config: config, batch: try args.int("batch")!, coils: try args.int("coils")!,
+                                                    steps: try args.int("steps")!)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
         default:
-            throw AmbientError(.badArgument, "", "unknown benchmark '\(what)' (unet)")
+            throw AmbientError(.badArgument, "", "unknown benchmark '\(what)' (unet, finetune)")
+        }
+    }
+
+    static func loadConfig(_ args: ParsedArguments) throws -> UNet2DConfig {
+        guard let path = args.string("config") else { throw AmbientError(.badArgument, "", "bench-ml needs --config FILE (a diffusers config.json)") }
+        do {
+            return try JSONDecoder().decode(UNet2DConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw AmbientError(.badFormat, path, "not a U-Net config: \(error)")
         }
     }
 }
