@@ -7,12 +7,12 @@ here="$(cd "$(dirname "$0")" && pwd)"
 ambient="${1:-${AMBIENT:-$here/../.build/release/ambient}}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/targets" "$work/predictions"
-python3 "$here/eval_metrics.py" make "$work/targets" "$work/predictions"
+/usr/bin/python3 -s "$here/eval_metrics.py" make "$work/targets" "$work/predictions"
 
 repeats=3
 peer=999; ours=999
 for _ in $(seq "$repeats"); do
-  out=$(python3 "$here/eval_metrics.py" run "$work/targets" "$work/predictions")
+  out=$(/usr/bin/python3 -s "$here/eval_metrics.py" run "$work/targets" "$work/predictions")
   peer=$(python3 -c "print(min($peer, ${out%%$'\n'*}))")
   start=$(date +%s.%N)
   "$ambient" evaluate --target "$work/targets" --predictions "$work/predictions" >"$work/ours.txt"

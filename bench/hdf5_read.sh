@@ -10,11 +10,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 read_cmd="${1:-${AMBIENT:-$here/../.build/release/ambient} bench-read}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 file="$work/bench_kspace.h5"
-python3 "$here/hdf5_read.py" make "$file"
+/usr/bin/python3 -s "$here/hdf5_read.py" make "$file"
 
 repeats=3
-python3 "$here/hdf5_read.py" read "$file" 1 >/dev/null          # warm the page cache
-peer=$(python3 "$here/hdf5_read.py" read "$file" "$repeats")
+/usr/bin/python3 -s "$here/hdf5_read.py" read "$file" 1 >/dev/null          # warm the page cache
+peer=$(/usr/bin/python3 -s "$here/hdf5_read.py" read "$file" "$repeats")
 ours=999
 for _ in $(seq "$repeats"); do
   t=$($read_cmd "$file" all reuse | head -1)
