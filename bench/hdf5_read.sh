@@ -3,11 +3,11 @@
 # (420 MB, page-cached after the first pass), and our peak memory when reading one slice.
 # usage: bench/hdf5_read.sh [READ_CMD]
 #   READ_CMD reads a file slice by slice and prints "seconds" on its first line; it is called as
-#   READ_CMD FILE SLICE_LIMIT|all reuse|fresh (reuse: one buffer for all slices). Default: "<ambient> bench-read" with <ambient> from $AMBIENT or
+#   READ_CMD FILE SLICE_LIMIT|all reuse|fresh (reuse: one buffer for all slices). Default: "<ambient> bench read" with <ambient> from $AMBIENT or
 #   .build/release/ambient (the CLI subcommand wraps AmbientIO.timeSliceReads).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-read_cmd="${1:-${AMBIENT:-$here/../.build/release/ambient} bench-read}"
+read_cmd="${1:-${AMBIENT:-$here/../.build/release/ambient} bench read}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 file="$work/bench_kspace.h5"
 /usr/bin/python3 -s "$here/hdf5_read.py" make "$file"
