@@ -7,8 +7,8 @@ import Foundation
 ///
 /// Setup, fixed so the peer can repeat it: a U-Net of `config` with 3 input channels (image + mask)
 /// and 2 outputs, freshly initialised from seed 0, EDM-preconditioned (σ_data 0.5); `slices` synthetic
-/// config.sample_size² slices with `coils` birdcage coils and 4× random Cartesian line masks (8 ACS
-/// lines... size/8); Fourier ambient prior with Ã = the slice's mask less 20 % of its non-ACS lines;
+/// config.sample_size² slices with `coils` birdcage coils and 4× random Cartesian line masks with
+/// sample_size/8 ACS lines; Fourier ambient prior with Ã = the slice's mask less 20 % of its non-ACS lines;
 /// `steps` Euler steps σ 10 → 0.004 without churn, ζ = 1; all slices in one batch. So the network runs
 /// `steps` forward + input-gradient passes on a batch of `slices`. One untimed warm-up step first.
 /// (`ambient-ml bench-ml dps` exposes this.)
