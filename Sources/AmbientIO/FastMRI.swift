@@ -109,8 +109,9 @@ public final class FastMRIFile: @unchecked Sendable {
     /// Reads one slice into `buffer`, reusing its storage when the shape fits (for loops over slices).
     public func readKSpace(slice: Int, into buffer: inout ComplexArray) throws {
         try checkSlice(slice)
-        try kspace.read(index: slice, into: &buffer)
-        try requireFiniteFast(buffer, kspace.subject, what: "slice \(slice)")
+        if try !kspace.read(index: slice, into: &buffer) {
+            try buffer.requireFinite(kspace.subject, what: "slice \(slice)")  // names the first bad entry
+        }
     }
 
     /// The whole k-space volume as stored (validated like `readKSpace(slice:)`).
@@ -284,14 +285,7 @@ public final class FastMRIWriter {
 /// NaN/Inf check at memory speed: x − x is 0 for finite x and NaN otherwise, so one sum tells;
 /// only when it fails is the slow search for the first bad index run (for the message).
 func requireFiniteFast(_ data: ComplexArray, _ subject: String, what: String) throws {
-    let allFinite = data.withUnsafeBufferPointer { p in
-        p.baseAddress.map { base in
-            base.withMemoryRebound(to: Float.self, capacity: 2 * p.count) { floats in
-                var accumulator: Float = 0
-                for i in 0..<(2 * p.count) { accumulator += floats[i] - floats[i] }
-                return accumulator == 0
-            }
-        } ?? true
+    if !data.withUnsafeBufferPointer({ allFloatsFinite(UnsafeRawBufferPointer($0)) }) {
+        try data.requireFinite(subject, what: what)
     }
-    if !allFinite { try data.requireFinite(subject, what: what) }
 }

@@ -9,6 +9,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     public let shape: [Int]
     public let elementType: HDF5ElementType
     let handle: HDF5Handle
+    /// The pread fast path for contiguous complex64 data (nil when it does not apply).
+    private lazy var rawReader: HDF5RawReader? = HDF5RawReader.make(for: handle.id, filePath: filePath)
 
     init(handle: HDF5Handle, filePath: String, objectPath: String) throws {
         self.handle = handle
@@ -57,16 +59,28 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     }
 
     /// Reads entry `index` of the first axis into `buffer`, reusing its storage when the shape already
-    /// fits (no allocation, no page faults: the fast path for loops over slices).
-    public func read(index: Int, into buffer: inout ComplexArray) throws {
+    /// fits (no allocation, no page faults: the fast path for loops over slices). Returns whether every
+    /// value is finite (checked while the data is still in cache).
+    @discardableResult
+    public func read(index: Int, into buffer: inout ComplexArray) throws -> Bool {
         guard rank >= 1, index >= 0, index < shape[0] else {
             throw AmbientError(.badArgument, subject, "index \(index) out of range for shape \(shape)")
         }
         let inner = Array(shape.dropFirst())
         if buffer.shape != inner { buffer = ComplexArray(zeros: inner) }
+        if let raw = rawReader {
+            let bytes = inner.reduce(1, *) * MemoryLayout<Complex32>.stride
+            var finite = true
+            try buffer.withUnsafeMutableBufferPointer { p in
+                try raw.read(into: UnsafeMutableRawBufferPointer(p), byteOffset: index * bytes, subject: subject) { chunk in
+                    if finite && !allFloatsFinite(chunk) { finite = false }
+                }
+            }
+            return finite
+        }
         guard case let .complex(_, realName, imaginaryName) = elementType else {
             buffer = try read(index: index)
-            return
+            return buffer.withUnsafeBufferPointer { allFloatsFinite(UnsafeRawBufferPointer($0)) }
         }
         let memoryType = try HDF5Types.complex32(realName: realName, imaginaryName: imaginaryName, matching: handle.id)
         try withSelection(start: [index] + [Int](repeating: 0, count: rank - 1), count: [1] + inner) { memorySpace, fileSpace in
@@ -75,6 +89,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                             .unreadable, subject, "cannot read \(elementType) data as complex64")
             }
         }
+        return buffer.withUnsafeBufferPointer { allFloatsFinite(UnsafeRawBufferPointer($0)) }
     }
 
     /// Reads a string dataset (scalar or one element; several elements are joined by newlines).

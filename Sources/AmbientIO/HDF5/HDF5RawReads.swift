@@ -1,0 +1,90 @@
+import AmbientCore
+import CHDF5
+import Foundation
+
+/// Direct reads of contiguous, unfiltered little-endian complex64 datasets (fastMRI's `kspace` as
+/// h5py writes it): the bytes on disk are already our memory layout, so one `pread` of a slice's
+/// byte range replaces HDF5's read path (which was 2.5× slower than h5py's newer HDF5 here).
+/// Anything else (chunked, compressed, big-endian, other member layouts) takes the HDF5 path.
+final class HDF5RawReader: @unchecked Sendable {
+    let fileDescriptor: Int32
+    /// Byte offset of element 0 in the file.
+    let dataOffset: Int
+
+    private init(fileDescriptor: Int32, dataOffset: Int) {
+        self.fileDescriptor = fileDescriptor
+        self.dataOffset = dataOffset
+    }
+
+    deinit { close(fileDescriptor) }
+
+    /// A reader when `dataset` qualifies, else nil.
+    static func make(for datasetID: hid_t, filePath: String) -> HDF5RawReader? {
+        let plist = H5Dget_create_plist(datasetID)
+        guard plist >= 0 else { return nil }
+        let contiguous = H5Pget_layout(plist) == H5D_CONTIGUOUS && H5Pget_nfilters(plist) == 0
+        H5Pclose(plist)
+        guard contiguous, isLittleEndianComplex64(datasetID) else { return nil }
+        let offset = H5Dget_offset(datasetID)
+        guard offset != haddr_t.max else { return nil }  // HADDR_UNDEF: storage not allocated
+        let fd = open(filePath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        return HDF5RawReader(fileDescriptor: fd, dataOffset: Int(offset))
+    }
+
+    /// {float32 LE at offset 0, float32 LE at offset 4}, 8 bytes.
+    private static func isLittleEndianComplex64(_ datasetID: hid_t) -> Bool {
+        let type = H5Dget_type(datasetID)
+        guard type >= 0 else { return false }
+        defer { H5Tclose(type) }
+        guard H5Tget_class(type) == H5T_COMPOUND, H5Tget_size(type) == 8, H5Tget_nmembers(type) == 2 else { return false }
+        for (member, expectedOffset) in [(UInt32(0), 0), (UInt32(1), 4)] {
+            guard H5Tget_member_offset(type, member) == expectedOffset else { return false }
+            let memberType = H5Tget_member_type(type, member)
+            guard memberType >= 0 else { return false }
+            defer { H5Tclose(memberType) }
+            guard H5Tget_class(memberType) == H5T_FLOAT, H5Tget_size(memberType) == 4,
+                  H5Tget_order(memberType) == H5T_ORDER_LE, H5Tequal(memberType, ambient_H5T_NATIVE_FLOAT()) > 0 else { return false }
+        }
+        return true
+    }
+
+    /// Reads `destination.count` bytes starting `byteOffset` bytes into the dataset, in chunks that
+    /// stay in cache while `inspect` looks at each (e.g. a finite check); throws on short reads.
+    func read(into destination: UnsafeMutableRawBufferPointer, byteOffset: Int, subject: String,
+              inspect: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
+        let chunk = 1 << 18
+        var done = 0
+        while done < destination.count {
+            let want = min(chunk, destination.count - done)
+            var got = 0
+            while got < want {
+                let n = pread(fileDescriptor, destination.baseAddress! + done + got, want - got, off_t(dataOffset + byteOffset + done + got))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    throw AmbientError(.unreadable, subject, n == 0 ? "file ends inside the dataset (truncated?)" : String(cString: strerror(errno)))
+                }
+                got += n
+            }
+            inspect?(UnsafeRawBufferPointer(rebasing: destination[done..<(done + want)]))
+            done += want
+        }
+    }
+}
+
+/// True when every Float in `bytes` is finite: x − x is 0 for finite x and NaN otherwise, summed
+/// 16 lanes at a time (explicit SIMD: the compiler may not reorder a scalar float sum).
+func allFloatsFinite(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard let raw = bytes.baseAddress else { return true }
+    let floats = bytes.count / 4
+    var accumulator = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= floats {
+        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+        accumulator += v - v
+        i += 16
+    }
+    var tail: Float = 0
+    while i < floats { let v = raw.loadUnaligned(fromByteOffset: i * 4, as: Float.self); tail += v - v; i += 1 }
+    return accumulator.sum() == 0 && tail == 0
+}
