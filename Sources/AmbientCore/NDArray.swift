@@ -84,6 +84,14 @@ public struct NDArray<Element: ArrayElement>: @unchecked Sendable {
         for i in 0..<n { (storage.pointer + i).initialize(to: try element(i)) }
     }
 
+    /// An array whose contents are undefined, for readers that overwrite every element (skips
+    /// zero-filling: a 25 MB slice buffer is then only paged in as it is written).
+    public init(unsafeUninitializedShape shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "NDArray: negative dimension in shape \(shape)")
+        self.shape = shape
+        storage = ArrayStorage(uninitializedCount: shape.reduce(1, *))
+    }
+
     /// Fills a fresh array through a pointer (for readers and FFT outputs: one copy at most).
     public init(shape: [Int], unsafeUninitializedFill fill: (UnsafeMutableBufferPointer<Element>) throws -> Void) rethrows {
         self.init(zeros: shape)

@@ -67,7 +67,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
             throw AmbientError(.badArgument, subject, "index \(index) out of range for shape \(shape)")
         }
         let inner = Array(shape.dropFirst())
-        if buffer.shape != inner { buffer = ComplexArray(zeros: inner) }
+        if buffer.shape != inner { buffer = ComplexArray(unsafeUninitializedShape: inner) }  // every element is read
         if let raw = rawReader {
             let bytes = inner.reduce(1, *) * MemoryLayout<Complex32>.stride
             var finite = true
