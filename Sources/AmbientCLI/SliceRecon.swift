@@ -7,8 +7,27 @@ public enum ReconMethod: String, Codable, CaseIterable {
     case sense
     case l1Wavelet = "l1-wavelet"
     case tv
+    /// Ambient Diffusion Posterior Sampling with the learned prior (needs `ambient-ml`).
+    case ambientDPS = "ambient-dps"
+    /// The one-step posterior-mean estimate with the learned prior (needs `ambient-ml`).
+    case ambientOS = "ambient-os"
 
     public var needsMaps: Bool { self != .zeroFilled }
+    public var isLearned: Bool { self == .ambientDPS || self == .ambientOS }
+}
+
+/// One reconstructed slice: the image and, for posterior sampling with several samples, the
+/// pixel-wise standard deviation (uncertainty).
+public struct ReconstructedSlice {
+    public var image: ComplexArray
+    public var uncertainty: RealArray?
+    public init(image: ComplexArray, uncertainty: RealArray? = nil) { self.image = image; self.uncertainty = uncertainty }
+}
+
+/// Reconstructs several slices at once with the learned prior. `ambient-ml` installs one
+/// (`ReconSettings.learnedReconstructor`); `ambient` hands learned methods to `ambient-ml`.
+public protocol LearnedReconstructor {
+    func reconstruct(_ slices: [ScanSlice], names: [String], progress: ((Int, Int) -> Void)?) throws -> [ReconstructedSlice]
 }
 
 /// Everything that decides a reconstruction; saved as recon_options.json beside the outputs.
@@ -18,32 +37,65 @@ public struct ReconSettings: Codable {
     public var iterations: Int?
     public var espirit = ESPIRiTConfig()
     public var shard = Shard.all
+    /// Learned methods: the model (diffusers, checkpoint or run folder), posterior samples per slice,
+    /// likelihood step size ζ, slices per network batch.
+    public var model: String?
+    public var samples: Int = 1
+    public var stepSize: Float?
+    public var sliceBatch: Int = 8
+    public var seed: UInt64 = 0
 
-    /// One slice → complex image [H, W]. Maps: the slice's own, else ESPIRiT on its calibration
-    /// region; zero-filled without maps is the root-sum-of-squares.
+    public init(method: ReconMethod) { self.method = method }
+
+    /// Builds the learned-prior reconstructor for these settings (set by `ambient-ml`).
+    nonisolated(unsafe) public static var learnedReconstructor: ((ReconSettings) throws -> LearnedReconstructor)?
+
+    /// Fills in coil maps by ESPIRiT where a slice has none and the method needs them.
+    public func withMaps(_ slice: ScanSlice, subject: String) throws -> ScanSlice {
+        guard slice.maps == nil && method.needsMaps else { return slice }
+        var s = slice
+        s.maps = try ESPIRiT.sensitivities(kspace: slice.kspace, config: espirit, subject: subject)
+        return s
+    }
+
+    /// One slice → complex image [H, W] with a classical method. Zero-filled without maps is the
+    /// root-sum-of-squares.
     public func reconstruct(_ slice: ScanSlice, subject: String) throws -> ComplexArray {
-        var maps = slice.maps
-        if maps == nil && method.needsMaps {
-            maps = try ESPIRiT.sensitivities(kspace: slice.kspace, config: espirit, subject: subject)
-        }
+        let slice = try withMaps(slice, subject: subject)
         switch method {
         case .zeroFilled:
-            return try zeroFilledRecon(kspace: slice.kspace, maps: maps, mask: slice.mask)
+            return try zeroFilledRecon(kspace: slice.kspace, maps: slice.maps, mask: slice.mask)
         case .sense:
             var config = CGSenseConfig()
             if let lambda { config.lambda = lambda }
             if let iterations { config.maxIterations = iterations }
-            return try cgSenseRecon(kspace: slice.kspace, maps: maps!, mask: slice.mask, config: config)
+            return try cgSenseRecon(kspace: slice.kspace, maps: slice.maps!, mask: slice.mask, config: config)
         case .l1Wavelet:
             var config = L1WaveletConfig()
             if let lambda { config.lambda = lambda }
             if let iterations { config.iterations = iterations }
-            return try l1WaveletRecon(kspace: slice.kspace, maps: maps!, mask: slice.mask, config: config)
+            return try l1WaveletRecon(kspace: slice.kspace, maps: slice.maps!, mask: slice.mask, config: config)
         case .tv:
             var config = TotalVariationConfig()
             if let lambda { config.lambda = lambda }
             if let iterations { config.iterations = iterations }
-            return try totalVariationRecon(kspace: slice.kspace, maps: maps!, mask: slice.mask, config: config)
+            return try totalVariationRecon(kspace: slice.kspace, maps: slice.maps!, mask: slice.mask, config: config)
+        case .ambientDPS, .ambientOS:
+            throw AmbientError(.unsupported, subject, "\(method.rawValue) reconstructs slices in batches (reconstructSlices)")
+        }
+    }
+
+    /// Slices → reconstructions, classical ones one by one, learned ones in one batch.
+    public func reconstructSlices(_ slices: [ScanSlice], names: [String], learned: LearnedReconstructor?,
+                                  progress: ((Int, Int) -> Void)? = nil) throws -> [ReconstructedSlice] {
+        let ready = try zip(slices, names).map { try withMaps($0, subject: $1) }
+        if method.isLearned {
+            guard let learned else { throw AmbientError(.unsupported, "", "\(method.rawValue) needs the learned prior (run through `ambient-ml`)") }
+            return try learned.reconstruct(ready, names: names, progress: progress)
+        }
+        return try zip(ready, names).enumerated().map { i, pair in
+            defer { progress?(i + 1, slices.count) }
+            return ReconstructedSlice(image: try reconstruct(pair.0, subject: pair.1))
         }
     }
 }

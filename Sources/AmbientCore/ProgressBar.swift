@@ -45,10 +45,13 @@ public final class ProgressBar: @unchecked Sendable {
         lastDraw = now
         drawnCompleted = completed
         let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(completed) / elapsed : 0
+        // Too early for a meaningful rate: say nothing rather than something absurd.
+        let rate = elapsed >= 0.5 ? Double(completed) / elapsed : 0
         let eta = rate > 0 ? Double(total - completed) / rate : 0
         let fraction = Double(completed) / Double(total)
-        let timing = String(format: "%.2f %@/s, %@ elapsed, ETA %@", rate, unit, formatDuration(elapsed), formatDuration(eta))
+        let timing = rate > 0
+            ? String(format: "%.2f %@/s, %@ elapsed, ETA %@", rate, unit, formatDuration(elapsed), formatDuration(eta))
+            : "\(formatDuration(elapsed)) elapsed"
         let tail = status.isEmpty ? "" : "  \(status)"
         if isTerminal {
             let width = 24

@@ -5,16 +5,21 @@ import Foundation
 /// `ambient recon`: reconstruct k-space arrays, or folders of scanner exports in batch.
 public enum ReconCommand: Command {
     public static let name = "recon"
-    public static let summary = "reconstruct undersampled k-space (zero-filled, sense, l1-wavelet, tv)"
+    public static let summary = "reconstruct undersampled k-space (zero-filled, sense, l1-wavelet, tv, ambient-dps, ambient-os)"
     public static let arguments = "<kspace> <output>  |  -o <outdir> <input…>"
     public static let discussion = """
         Array mode: <kspace> is a .cfl/.npy array [coils, ky, kx] (or [slices, coils, ky, kx]); the complex image
-        goes to <output>. Mask: --mask, else the non-zero pattern of the k-space. Maps: --maps, else ESPIRiT.
+        goes to <output>. Mask: --mask, else the file's, else the non-zero pattern of the k-space. Maps: --maps,
+        else the file's sens_maps, else ESPIRiT on the calibration region.
         Batch mode (-o DIR): inputs are files or folders of fastMRI (.h5), ISMRMRD (.h5) and .cfl/.npy scans; each
         gives DIR/<name>.h5 with dataset `reconstruction` (magnitude, float32 [slices, H, W], cropped to the
-        header's recon matrix) as fastMRI's evaluation expects, and DIR/png/<name>_sNNN.png per slice. A bad file is reported and skipped; the exit status
-        is 1 if any failed. --shard i/N splits a batch across N jobs.
+        header's recon matrix) as fastMRI's evaluation expects — plus `uncertainty` (posterior standard deviation)
+        with --samples > 1 — and DIR/png/<name>_sNNN.png per slice. A bad file is reported and skipped; the exit
+        status is 1 if any failed. --shard i/N splits a batch across N jobs. Settings go to DIR/recon_options.json.
         λ follows BART's `pics -r` convention (data scaled as BART does; docs/recon.md).
+        ambient-dps: Ambient Diffusion Posterior Sampling (Aali et al. 2025) with --model; -i sets the EDM steps
+        (network evaluations), --step-size the likelihood step ζ; slices go through the network --slice-batch at a time.
+        ambient-os: the one-step estimate (one network call on Aᴴy).
         """
     public static let options = [
         OptionSpec(nil, "method", value: "M", default: "l1-wavelet", help: ReconMethod.allCases.map(\.rawValue).joined(separator: " | ")),
@@ -23,6 +28,11 @@ public enum ReconCommand: Command {
         CommonOptions.mask,
         CommonOptions.maps,
         CommonOptions.outputDir,
+        OptionSpec(nil, "model", value: "DIR", help: "learned prior (ambient-*): diffusers folder, checkpoint or run folder"),
+        OptionSpec(nil, "samples", value: "N", default: "1", help: "ambient-dps: posterior samples per slice (mean + uncertainty)"),
+        OptionSpec(nil, "step-size", value: "ζ", help: "ambient-dps: likelihood step size"),
+        OptionSpec(nil, "slice-batch", value: "N", default: "8", help: "slices reconstructed together (memory stays bounded by these)"),
+        CommonOptions.seed,
         OptionSpec(nil, "no-png", help: "batch mode: skip the per-slice PNG pictures"),
         OptionSpec(nil, "shard", value: "i/N", help: "process only every N-th file starting at i (0-based)"),
         CommonOptions.threads,
@@ -37,6 +47,17 @@ public enum ReconCommand: Command {
         var settings = ReconSettings(method: method)
         settings.lambda = try args.float("lambda")
         settings.iterations = try args.int("iterations")
+        settings.model = args.string("model")
+        settings.samples = try args.int("samples")!
+        settings.stepSize = try args.float("step-size")
+        settings.sliceBatch = try args.int("slice-batch")!
+        settings.seed = UInt64(try args.int("seed") ?? 0)
+        guard settings.samples >= 1, settings.sliceBatch >= 1 else {
+            throw AmbientError(.badArgument, "", "--samples and --slice-batch must be ≥ 1")
+        }
+        if method.isLearned && settings.model == nil {
+            throw AmbientError(.badArgument, "", "--method \(method.rawValue) needs --model (a trained prior)")
+        }
         if let shard = args.string("shard") { settings.shard = try Shard(parsing: shard) }
         return settings
     }
@@ -45,18 +66,20 @@ public enum ReconCommand: Command {
         let settings = try settings(args)
         let mask = try args.string("mask").map(ArrayFiles.readReal)
         let maps = try args.string("maps").map(ArrayFiles.readComplex)
+        let learned = try settings.method.isLearned ? ReconSettings.learnedReconstructor?(settings) : nil
         if let outdir = args.string("output") {
-            try runBatch(inputs: try args.requirePositionals(["<input>"], atLeast: true), outdir: outdir,
-                         settings: settings, mask: mask, maps: maps, quiet: args.flag("quiet"), pictures: !args.flag("no-png"))
+            try runBatch(inputs: try args.requirePositionals(["<input>"], atLeast: true), outdir: outdir, settings: settings,
+                         learned: learned, mask: mask, maps: maps, quiet: args.flag("quiet"), pictures: !args.flag("no-png"))
         } else {
             let paths = try args.requirePositionals(["<kspace>", "<output>"])
             let scan = try ArrayScan(path: paths[0], maskOverride: mask, mapsOverride: maps)
-            let images = try (0..<scan.sliceCount).map { try settings.reconstruct(try scan.slice($0), subject: paths[0]) }
+            let slices = try (0..<scan.sliceCount).map { try scan.slice($0) }
+            let images = try settings.reconstructSlices(slices, names: slices.indices.map { "\(paths[0]) slice \($0)" }, learned: learned).map(\.image)
             try ArrayFiles.write(images.count == 1 ? images[0] : ComplexArray.stack(images), to: paths[1])
         }
     }
 
-    public static func runBatch(inputs: [String], outdir: String, settings: ReconSettings,
+    static func runBatch(inputs: [String], outdir: String, settings: ReconSettings, learned: LearnedReconstructor?,
                          mask: RealArray?, maps: ComplexArray?, quiet: Bool, pictures: Bool) throws {
         let files = settings.shard.select(try ScanFiles.expand(inputs))
         try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
@@ -67,18 +90,33 @@ public enum ReconCommand: Command {
             batch.process(file) {
                 let scan = try ScanFiles.open(file, mask: mask, maps: maps)
                 let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-                let output = (outdir as NSString).appendingPathComponent(stem + ".h5")
-                var slices: [RealArray] = []
-                for s in 0..<scan.sliceCount {
-                    let image = try settings.reconstruct(try scan.slice(s), subject: "\(file) slice \(s)")
-                    slices.append(centreCrop(image.magnitude, to: scan.cropSize))
+                var images: [RealArray] = [], uncertainties: [RealArray] = []
+                // A few slices at a time: memory stays bounded by --slice-batch slices, not the volume.
+                for start in stride(from: 0, to: scan.sliceCount, by: settings.sliceBatch) {
+                    let indices = Array(start..<min(start + settings.sliceBatch, scan.sliceCount))
+                    let group = try indices.map { try scan.slice($0) }
+                    let names = indices.map { "\(file) slice \($0)" }
+                    let steps = StepProgress(label: "  \(stem) slices \(indices.first!)-\(indices.last!)",
+                                             enabled: settings.method.isLearned && !quiet)
+                    let results = try settings.reconstructSlices(group, names: names, learned: learned, progress: steps.report)
+                    steps.finish()
+                    for r in results {
+                        images.append(centreCrop(r.image.magnitude, to: scan.cropSize))
+                        if let u = r.uncertainty { uncertainties.append(centreCrop(u, to: scan.cropSize)) }
+                    }
                 }
-                try FastMRIWriter.writeReconstruction(RealArray.stack(slices), to: output)
+                let writer = try FastMRIWriter(path: (outdir as NSString).appendingPathComponent(stem + ".h5"))
+                try writer.writeReconstruction(RealArray.stack(images))
+                if uncertainties.count == images.count { try writer.writeArray(RealArray.stack(uncertainties), name: "uncertainty") }
+                try writer.commit()
                 if pictures {
                     let folder = (outdir as NSString).appendingPathComponent("png")
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                    for (s, image) in slices.enumerated() {
+                    for (s, image) in images.enumerated() {
                         try PNG.writeMagnitude(image, to: (folder as NSString).appendingPathComponent(String(format: "%@_s%03d.png", stem, s)))
+                        if s < uncertainties.count {
+                            try PNG.writeMagnitude(uncertainties[s], to: (folder as NSString).appendingPathComponent(String(format: "%@_s%03d_std.png", stem, s)))
+                        }
                     }
                 }
             }
@@ -87,4 +125,22 @@ public enum ReconCommand: Command {
         progress.finish()
         try batch.finish(quiet: quiet)
     }
+}
+
+/// A progress bar whose total is learned from the first report (sampler steps).
+final class StepProgress {
+    let label: String
+    let enabled: Bool
+    private var bar: ProgressBar?
+    private var last = 0
+
+    init(label: String, enabled: Bool) { self.label = label; self.enabled = enabled }
+
+    func report(_ done: Int, _ total: Int) {
+        if bar == nil { bar = ProgressBar(label, total: total, unit: "steps", enabled: enabled) }
+        bar?.advance(by: max(0, done - last))
+        last = done
+    }
+
+    func finish() { bar?.finish() }
 }
