@@ -8,7 +8,6 @@ public enum MLCommands {
         ("pretrain", "train a base diffusion prior on clean images (EDM)"),
         ("finetune", "fine-tune a prior on corrupted scans (Ambient objective)"),
         ("sample", "generate images from a prior (EDM / Ambient fixed-mask sampler)"),
-        ("memorization", "audit generated samples against the training set (nearest neighbours)"),
         ("bench-ml", "in-process benchmarks of the network and training (unet, finetune, dps)"),
     ]
 
@@ -34,6 +33,7 @@ public enum AmbientMain {
         RSSCommand.self,
         ReconCommand.self,
         EvaluateCommand.self,
+        MemorizationCommand.self,
         NRMSECommand.self,
         BenchCommand.self,
     ]

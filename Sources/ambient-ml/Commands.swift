@@ -4,5 +4,6 @@ import AmbientCLI
 let learnedPriorCommands: [Command.Type] = [
     PretrainCommand.self,
     FinetuneCommand.self,
+    SampleCommand.self,
     BenchMLCommand.self,
 ]

@@ -127,20 +127,3 @@ public enum ReconCommand: Command {
     }
 }
 
-/// A progress bar whose total is learned from the first report (sampler steps).
-final class StepProgress {
-    let label: String
-    let enabled: Bool
-    private var bar: ProgressBar?
-    private var last = 0
-
-    init(label: String, enabled: Bool) { self.label = label; self.enabled = enabled }
-
-    func report(_ done: Int, _ total: Int) {
-        if bar == nil { bar = ProgressBar(label, total: total, unit: "steps", enabled: enabled) }
-        bar?.advance(by: max(0, done - last))
-        last = done
-    }
-
-    func finish() { bar?.finish() }
-}
