@@ -16,14 +16,8 @@ THREADS=${THREADS:-$(nproc)}
 REPEATS=${REPEATS:-2}
 CONFIG=bench/torch_unet_bench_config.json
 
-ml_bin="$(swift build -c release --show-bin-path 2>/dev/null)/ambient-ml"
-if [ -x "$ml_bin" ] && "$ml_bin" bench-ml --help 2>&1 | grep -q -- "--slices"; then
-    ours() { "$ml_bin" bench-ml dps --config "$CONFIG" --slices "$SLICES" --steps "$STEPS" --coils "$COILS" --threads "$THREADS"; }
-else
-    # Until the CLI exposes AmbientDiffusion.benchmarkPosteriorSampling, a small driver package calls it.
-    (cd bench/dps_driver && swift build -c release --scratch-path ../../.build-dps-bench >/dev/null)
-    ours() { .build-dps-bench/release/dps-driver "$CONFIG" "$SLICES" "$STEPS" "$COILS" "$THREADS"; }
-fi
+AMBIENT_ML=${AMBIENT_ML:-$(swift build -c release --show-bin-path)/ambient-ml}
+ours() { "$AMBIENT_ML" bench-ml dps --config "$CONFIG" --slices "$SLICES" --steps "$STEPS" --coils "$COILS" --threads "$THREADS"; }
 # stderr dropped: Debian's torch warns about the pip NumPy 2 beside it (the script does not need the bridge).
 peer() { /usr/bin/python3 -s bench/dps_seconds_per_slice.py "$CONFIG" --slices "$SLICES" --steps "$STEPS" --coils "$COILS" --threads "$THREADS" 2>/dev/null; }
 

@@ -8,17 +8,19 @@ import Foundation
 enum BenchMLCommand: Command {
     static let name = "bench-ml"
     static let summary = MLCommands.summary(name)
-    static let arguments = "unet | finetune"
+    static let arguments = "unet | finetune | dps"
     static let discussion = """
         unet:     U-Net training throughput in images/s (forward + backward + AdamW) for --config (diffusers config.json).
         finetune: Fourier Ambient fine-tuning steps/s (8 coils by default) and the time split per step, as JSON.
+        dps:      seconds per slice of A-DPS posterior sampling (--slices slices, --steps network evaluations).
         """
     static let options = [
         OptionSpec(nil, "config", value: "FILE", help: "diffusers config.json"),
         OptionSpec(nil, "batch", value: "N", default: "16", help: "batch size"),
         OptionSpec(nil, "steps", value: "N", default: "3", help: "timed steps"),
         OptionSpec(nil, "channels-last", help: "channels-last memory format"),
-        OptionSpec(nil, "coils", value: "N", default: "8", help: "finetune: simulated coils"),
+        OptionSpec(nil, "coils", value: "N", default: "8", help: "finetune, dps: simulated coils"),
+        OptionSpec(nil, "slices", value: "N", default: "8", help: "dps: slices sampled together"),
         CommonOptions.threads,
     ]
 
@@ -37,8 +39,12 @@ enum BenchMLCommand: Command {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        case "dps":
+            let seconds = try benchmarkPosteriorSampling(config: try loadConfig(args), slices: try args.int("slices")!,
+                                                         steps: try args.int("steps")!, coils: try args.int("coils")!)
+            print(String(format: "%.4f", seconds))
         default:
-            throw AmbientError(.badArgument, "", "unknown benchmark '\(what)' (unet, finetune)")
+            throw AmbientError(.badArgument, "", "unknown benchmark '\(what)' (unet, finetune, dps)")
         }
     }
 
