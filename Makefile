@@ -36,5 +36,8 @@ bench: bench-deps build
 corpus: bench-deps build
 	bash scripts/corpus.sh "$(BIN)"
 
+eval: build
+	bash scripts/eval.sh "$(BIN)"
+
 clean:
 	rm -rf .build demo-out bench-out

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make eval`: the result that matters (docs/results.md). Fine-tunes the base prior on the "new
+# hospital" data (MNI152 + dipy/nibabel slices, 64×64, 8 simulated coils, R = 4) three ways —
+# Ambient (undersampled k-space only), naive (the same data as if it were clean) and clean oracle
+# (ground truth) — then reconstructs held-out MNI152 slices undersampled at R = 4, 6 and 8 with
+# zero-filled, ℓ1-wavelet, DPS under each prior and A-OS, and evaluates with fastMRI's metrics.
+# Needs `make corpus` and the base model. Knobs: EVAL_STEPS (fine-tuning steps), EVAL_DPS_STEPS
+# (network evaluations per sample), EVAL_OUT.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+AMBIENT=$(realpath "${1:-$ROOT/.build/release/ambient}")
+RAW=${CORPUS_DIR:-$ROOT/corpus}/raw
+OUT=${EVAL_OUT:-$ROOT/eval-out}
+BASE=${EVAL_BASE:-$ROOT/data-samples/models/base64}
+STEPS=${EVAL_STEPS:-400}
+DPS_STEPS=${EVAL_DPS_STEPS:-100}
+cd "$ROOT"
+[[ -f "$RAW/mni152_t1.nii.gz" ]] || { echo "eval: run \`make corpus\` first" >&2; exit 1; }
+mkdir -p "$OUT"
+
+echo "== data: training slices (R = 4) and held-out test slices (R = 4, 6, 8)"
+"$AMBIENT" simulate -q --protocol protocols/brain64-r4.json --slices 40:150:2 -o "$OUT/data/train" "$RAW/mni152_t1.nii.gz"
+"$AMBIENT" simulate -q --protocol protocols/brain64-r4.json --min-signal 0.3 -o "$OUT/data/train" \
+    "$RAW/S0_10slices.nii.gz" "$RAW/aniso_vox.nii.gz" "$RAW/anatomical.nii"
+for r in 4 6 8; do
+    "$AMBIENT" simulate -q --protocol protocols/brain64-r$r.json --slices 45:150:15 -o "$OUT/data/test-r$r" "$RAW/mni152_t1.nii.gz"
+done
+
+echo "== fine-tuning ($STEPS steps each)"
+for objective in ambient naive oracle; do
+    extra=()
+    [[ $objective == oracle ]] && extra=(--targets "$OUT/data/train/target")
+    "$AMBIENT" finetune -q --base "$BASE" --options protocols/training/finetune-brain64.json --objective "$objective" \
+        --steps "$STEPS" "${extra[@]}" -o "$OUT/prior-$objective" "$OUT/data/train/kspace"
+done
+
+echo "== reconstruction and evaluation"
+for r in 4 6 8; do
+    test=$OUT/data/test-r$r
+    rec=$OUT/recon-r$r
+    "$AMBIENT" recon -q --method zero-filled -o "$rec/zero-filled" "$test/kspace"
+    "$AMBIENT" recon -q --method l1-wavelet -r 0.01 -o "$rec/l1-wavelet" "$test/kspace"
+    for objective in naive ambient oracle; do
+        "$AMBIENT" recon -q --method ambient-dps -i "$DPS_STEPS" --model "$OUT/prior-$objective" -o "$rec/dps-$objective" "$test/kspace"
+    done
+    "$AMBIENT" recon -q --method ambient-os --model "$OUT/prior-ambient" -o "$rec/os-ambient" "$test/kspace"
+    "$AMBIENT" evaluate --target "$test/target" -o "$rec" --figure "$OUT/figure-r$r.png" --predictions \
+        "zero-filled=$rec/zero-filled,l1-wavelet=$rec/l1-wavelet,dps-naive=$rec/dps-naive,dps-ambient=$rec/dps-ambient,dps-oracle=$rec/dps-oracle,os-ambient=$rec/os-ambient" \
+        | tee "$OUT/metrics-r$r.txt"
+done
+
+echo "== the real 8-coil brain slice (pictures only)"
+"$AMBIENT" recon -q --method l1-wavelet -r 0.005 -o "$OUT/real/l1-wavelet" data-samples/real/sigpy_brain.h5
+"$AMBIENT" recon -q --method ambient-dps -i "$DPS_STEPS" --model "$OUT/prior-ambient" -o "$OUT/real/dps-ambient" data-samples/real/sigpy_brain.h5
+echo "eval: tables in $OUT/metrics-r{4,6,8}.txt, figures in $OUT/figure-r*.png"
