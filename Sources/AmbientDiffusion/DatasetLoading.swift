@@ -47,7 +47,8 @@ public enum TrainingFolders {
         return volume
     }
 
-    /// Undersampled multi-coil slices: `kspace`, each slice's mask (`slice_masks`, else the 1-D `mask`,
+    /// Undersampled multi-coil slices, each scaled so that its zero-filled image Aᴴy has a 99th-percentile
+    /// magnitude of 1 (as posterior sampling scales them): `kspace`, each slice's mask (`slice_masks`, else the 1-D `mask`,
     /// else the non-zero pattern), maps (`sens_maps`, else ESPIRiT on the calibration region), and —
     /// when `targets` names a folder with files of the same names — the complex truth for the oracle.
     public static func loadKSpace(_ inputs: [String], targets: String? = nil, espirit: ESPIRiTConfig = ESPIRiTConfig(),
@@ -75,10 +76,13 @@ public enum TrainingFolders {
                 }
                 let mask = try scan.sliceMask(s) ?? scan.planeMask ?? CalibrationRegion.samplingPattern(of: k)
                 let m = try scan.sensitivityMaps(slice: s) ?? ESPIRiT.sensitivities(kspace: k, config: espirit, subject: "\(file) slice \(s)")
-                kspace.append(k)
+                // The convention posterior sampling uses too (docs/conventions.md): the zero-filled
+                // image's 99th-percentile magnitude becomes 1.
+                let scale = try zeroFilledScale(kspace: k, maps: m, mask: mask, subject: "\(file) slice \(s)")
+                kspace.append(k * (1 / scale))
                 masks.append(mask)
                 maps.append(m)
-                if let truth { references.append(truth.slice(s)) }
+                if let truth { references.append(truth.slice(s) * (1 / scale)) }
             }
             bar.advance(status: (file as NSString).lastPathComponent)
         }
