@@ -28,3 +28,17 @@ for layout in "" channels-last; do
     printf '%-14s ours %8s  diffusers %8s  ratio ours/peer %s\n' "${layout:-contiguous}" "$ob" "$pb" \
         "$(python3 -c "print(f'{$ob/$pb:.2f}')")"
 done
+# Achieved arithmetic rate: a training step is about 3 forward passes of FLOPs (backward ≈ 2×
+# forward), counted over conv/linear/matmul by `bench-ml unet --flops`. Peak: cores × clock × FP32
+# FLOPs per cycle (32 with AVX-512 on AMD Zen 4, which runs 512-bit FMAs on two 256-bit pipes;
+# 64 on Intel cores with two 512-bit FMA units) — stated, not measured.
+gflops=$("$AMBIENT_ML" bench-ml unet --config "$CONFIG" --flops)
+mhz=$(awk -F: '/cpu MHz/ {print $2; exit}' /proc/cpuinfo)
+python3 - "$gflops" "$mhz" "$THREADS" "$ob" <<'PY'
+import sys
+fwd, mhz, threads, rate = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+achieved = 3 * fwd * rate
+peak = threads * mhz / 1e3 * 32
+print(f"forward {fwd:.2f} GFLOP/image; ours achieved {achieved:.0f} GFLOP/s in the channels-last run "
+      f"= {100 * achieved / peak:.0f}% of {peak:.0f} GFLOP/s peak ({threads} cores x {mhz / 1e3:.2f} GHz x 32 FLOP/cycle)")
+PY

@@ -129,8 +129,10 @@ extension Tensor {
 
     /// 2-D convolution, NCHW input, weight `[out, in/groups, kh, kw]`.
     public func conv2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, groups: Int = 1) throws -> Tensor {
-        try Tensor.check(ctorch_conv2d(handle, weight.handle, bias?.handle, Int64(stride), Int64(padding), Int64(groups)),
-                         "conv2d", [self, weight], "stride \(stride), padding \(padding)")
+        let out = try Tensor.check(ctorch_conv2d(handle, weight.handle, bias?.handle, Int64(stride), Int64(padding), Int64(groups)),
+                                   "conv2d", [self, weight], "stride \(stride), padding \(padding)")
+        FLOPCounter.record(output: out, macsPerOutput: weight.shape.dropFirst().reduce(1, *))  // Cin/groups · kh · kw
+        return out
     }
 
     /// Nearest-neighbour upsampling of the two last axes by an integer factor (F.interpolate mode="nearest").
@@ -148,20 +150,28 @@ extension Tensor {
 
     /// x Wᵀ + b with weight `[out, in]`.
     public func linear(weight: Tensor, bias: Tensor?) throws -> Tensor {
-        try Tensor.check(ctorch_linear(handle, weight.handle, bias?.handle), "linear", [self, weight])
+        let out = try Tensor.check(ctorch_linear(handle, weight.handle, bias?.handle), "linear", [self, weight])
+        FLOPCounter.record(output: out, macsPerOutput: weight.shape.last ?? 1)
+        return out
     }
 
     public func matmul(_ other: Tensor) throws -> Tensor {
-        try Tensor.check(ctorch_matmul(handle, other.handle), "matmul", [self, other])
+        let out = try Tensor.check(ctorch_matmul(handle, other.handle), "matmul", [self, other])
+        FLOPCounter.record(output: out, macsPerOutput: shape.last ?? 1)
+        return out
     }
 
     public func bmm(_ other: Tensor) throws -> Tensor {
-        try Tensor.check(ctorch_bmm(handle, other.handle), "bmm", [self, other])
+        let out = try Tensor.check(ctorch_bmm(handle, other.handle), "bmm", [self, other])
+        FLOPCounter.record(output: out, macsPerOutput: shape.last ?? 1)
+        return out
     }
 
     /// beta·self + alpha·(a @ b), batched.
     public func baddbmm(_ a: Tensor, _ b: Tensor, beta: Float = 1, alpha: Float = 1) throws -> Tensor {
-        try Tensor.check(ctorch_baddbmm(handle, a.handle, b.handle, Double(beta), Double(alpha)), "baddbmm", [self, a, b])
+        let out = try Tensor.check(ctorch_baddbmm(handle, a.handle, b.handle, Double(beta), Double(alpha)), "baddbmm", [self, a, b])
+        FLOPCounter.record(output: out, macsPerOutput: a.shape.last ?? 1)
+        return out
     }
 
     public func softmax(axis: Int) throws -> Tensor {

@@ -19,6 +19,7 @@ enum BenchMLCommand: Command {
         OptionSpec(nil, "batch", value: "N", default: "16", help: "batch size"),
         OptionSpec(nil, "steps", value: "N", default: "3", help: "timed steps"),
         OptionSpec(nil, "channels-last", help: "channels-last memory format"),
+        OptionSpec(nil, "flops", help: "unet: print the forward GFLOPs per image instead of timing"),
         OptionSpec(nil, "coils", value: "N", default: "8", help: "finetune, dps: simulated coils"),
         OptionSpec(nil, "slices", value: "N", default: "8", help: "dps: slices sampled together"),
         CommonOptions.threads,
@@ -29,6 +30,14 @@ enum BenchMLCommand: Command {
         switch what {
         case "unet":
             let config = try loadConfig(args)
+            if args.flag("flops") {
+                let size = config.sampleSize ?? 64
+                let model = try UNet2DModel(config: config)
+                let x = try Tensor.zeros([1, config.inChannels, size, size])
+                let flops = try FLOPCounter.count { _ = try withNoGrad { try model(x, timestep: 1) } }
+                print(String(format: "%.4f", flops / 1e9))
+                return
+            }
             let rate = try benchmarkTrainStep(config: config, batch: try args.int("batch")!, steps: try args.int("steps")!,
                                               channelsLast: args.flag("channels-last"))
             print(String(format: "%.3f", rate))
