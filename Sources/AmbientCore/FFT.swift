@@ -24,7 +24,7 @@ public enum FFT {
         let h = x.shape[x.rank - 2], w = x.shape[x.rank - 1]
         let batch = x.count / max(h * w, 1)
         if x.count == 0 { return x }
-        var out = ComplexArray(zeros: x.shape)
+        var out = ComplexArray(unsafeUninitializedShape: x.shape)  // modulate/roll writes every element
         let evenPlane = h % 2 == 0 && w % 2 == 0
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in

@@ -31,22 +31,15 @@ public enum CFL {
         guard FileManager.default.fileExists(atPath: dataPath) else {
             throw AmbientError(.fileNotFound, dataPath, "no such file (the data file of a .cfl/.hdr pair)")
         }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: dataPath), options: .alwaysMapped)
-        } catch {
-            throw AmbientError(.unreadable, dataPath, error.localizedDescription)
-        }
-        guard data.count == expectedBytes else {
+        let size = try RawFile.size(dataPath)
+        guard size == expectedBytes else {
             throw AmbientError(.badFormat, dataPath,
-                               "holds \(data.count) bytes but its header \(headerPath) announces dims \(dims) = \(expectedBytes) bytes of complex64"
-                                   + (data.count < expectedBytes ? " (truncated?)" : ""))
+                               "holds \(size) bytes but its header \(headerPath) announces dims \(dims) = \(expectedBytes) bytes of complex64"
+                                   + (size < expectedBytes ? " (truncated?)" : ""))
         }
-        return ComplexArray(shape: shape) { out in
-            data.withUnsafeBytes { raw in
-                _ = raw.copyBytes(to: UnsafeMutableRawBufferPointer(out), count: expectedBytes)
-            }
-        }
+        var array = ComplexArray(unsafeUninitializedShape: shape)  // every byte is read below
+        try array.withUnsafeMutableBufferPointer { try RawFile.read(dataPath, into: UnsafeMutableRawBufferPointer($0)) }
+        return array
     }
 
     /// Writes `array` as `<base>.cfl` + `<base>.hdr`. Each file is written to a temporary name in
@@ -58,13 +51,7 @@ public enum CFL {
         while dims.count < 16 { dims.append(1) }  // BART's own headers list 16 dims
         let header = "# Dimensions\n" + dims.map(String.init).joined(separator: " ") + " \n# Creator\nAmbientMRI\n"
         try AtomicWrite.write(to: dataPath) { temporary in
-            try array.withUnsafeBufferPointer { buffer in
-                do {
-                    try Data(buffer: buffer).write(to: URL(fileURLWithPath: temporary))
-                } catch {
-                    throw AmbientError(.unwritable, dataPath, error.localizedDescription)
-                }
-            }
+            try array.withUnsafeBufferPointer { try RawFile.write(UnsafeRawBufferPointer($0), to: temporary) }
         }
         try AtomicWrite.write(Array(header.utf8), to: headerPath)
     }
