@@ -6,18 +6,22 @@ import Foundation
 /// Fourier objectives. Per slice: the k-space; the mask from `slice_masks`, else the file's `mask`,
 /// else the sampling pattern of the data — or, for retrospective undersampling, `retrospectiveMask`
 /// drawn with SeededGenerator(hashing: [file name, slice]); the maps from `sens_maps`, else ESPIRiT
-/// (cached per slice in memory); the complex `image`, when present, as the oracle's reference.
-/// Data are scaled so that the 99th-percentile magnitude of the zero-filled image Aᴴy is 1.
+/// (cached per slice in memory); the complex `image` as the oracle's reference — from the file itself,
+/// or from the file of the same name in `targetDirectory` (where `ambient simulate` puts the truth).
+/// Data are scaled as posterior sampling scales them (`zeroFilledScale`: the 99th-percentile magnitude
+/// of the zero-filled image Aᴴy becomes 1).
 public final class FastMRIKSpaceDataset: TrainingDataset, @unchecked Sendable {
     public let files: [FastMRIFile]
     public let planeShape: [Int]
     public let retrospectiveMask: MaskSpec?
     public let espirit: ESPIRiTConfig
+    public let targetDirectory: String?
     private let slices: [(file: Int, slice: Int)]
     private var mapsCache: [Int: ComplexArray] = [:]
     private let lock = NSLock()
 
-    public init(paths: [String], retrospectiveMask: MaskSpec? = nil, espirit: ESPIRiTConfig = ESPIRiTConfig()) throws {
+    public init(paths: [String], retrospectiveMask: MaskSpec? = nil, espirit: ESPIRiTConfig = ESPIRiTConfig(),
+                targetDirectory: String? = nil) throws {
         guard !paths.isEmpty else { throw AmbientError(.badArgument, "training data", "no files given") }
         files = try paths.map { try FastMRIFile($0) }
         let plane = files[0].info.planeShape
@@ -27,6 +31,15 @@ public final class FastMRIKSpaceDataset: TrainingDataset, @unchecked Sendable {
         planeShape = plane
         self.retrospectiveMask = retrospectiveMask
         self.espirit = espirit
+        self.targetDirectory = targetDirectory
+        if let targetDirectory {
+            for file in files {
+                let target = (targetDirectory as NSString).appendingPathComponent((file.info.path as NSString).lastPathComponent)
+                guard FileManager.default.fileExists(atPath: target) else {
+                    throw AmbientError(.fileNotFound, target, "no truth file for \(file.info.path) (needed by the oracle)")
+                }
+            }
+        }
         slices = files.enumerated().flatMap { f, file in (0..<file.info.sliceCount).map { (file: f, slice: $0) } }
     }
 
@@ -50,9 +63,8 @@ public final class FastMRIKSpaceDataset: TrainingDataset, @unchecked Sendable {
         }
         kspace = kspace.multipliedBroadcast(by: mask)
         let maps = try sensitivities(index: index, file: file, slice: slice, kspace: kspace)
-        let zeroFilled = LinearOperator.sense(maps: maps, mask: mask).adjoint(kspace)
-        let scale = 1 / max(percentile99(zeroFilled.magnitude), 1e-30)
-        let reference = try file.complexImage(slice: slice).flatMap { $0.shape == planeShape ? $0 * scale : nil }
+        let scale = 1 / (try zeroFilledScale(kspace: kspace, maps: maps, mask: mask, subject: "\(file.info.path) slice \(slice)"))
+        let reference = try truth(file: file, slice: slice).flatMap { $0.shape == planeShape ? $0 * scale : nil }
         return TrainingExample(kspace: kspace * scale, maps: maps, mask: mask, reference: reference)
     }
 
@@ -70,8 +82,12 @@ public final class FastMRIKSpaceDataset: TrainingDataset, @unchecked Sendable {
         return maps
     }
 
-    private func percentile99(_ values: RealArray) -> Float {
-        let sorted = values.elements.sorted()
-        return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * 0.99))]
+    /// The complex truth of one slice, from the target folder or the file itself (nil when neither has it).
+    private func truth(file: FastMRIFile, slice: Int) throws -> ComplexArray? {
+        guard let targetDirectory else { return try file.complexImage(slice: slice) }
+        let path = (targetDirectory as NSString).appendingPathComponent((file.info.path as NSString).lastPathComponent)
+        let root = try HDF5File(path: path).root
+        guard root.contains("image") else { throw AmbientError(.badFormat, path, "no complex `image` dataset (the simulated truth)") }
+        return try root.dataset("image").read(index: slice, as: Complex32.self)
     }
 }

@@ -1,6 +1,7 @@
 import AmbientCLI
 import AmbientCore
 import AmbientDiffusion
+import AmbientIO
 import AmbientTorch
 import Foundation
 
@@ -49,7 +50,8 @@ enum FinetuneCommand: Command {
             if options.objective == .oracle && args.string("targets") == nil {
                 throw AmbientError(.badArgument, "", "--objective oracle needs --targets DIR with the complex truth")
             }
-            dataset = try TrainingFolders.loadKSpace(inputs, targets: args.string("targets"), progress: options.showProgress)
+            dataset = try FastMRIKSpaceDataset(paths: try InputFiles.expand(inputs, extensions: ["h5", "hdf5"]),
+                                               targetDirectory: args.string("targets"))
         case .image:
             dataset = try TrainingFolders.loadImages(inputs, progress: options.showProgress)
         }

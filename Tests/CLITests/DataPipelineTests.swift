@@ -96,6 +96,12 @@ final class DataPipelineTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("base/model/config.json").path))
         _ = try ambient(["finetune", "-q", "-t", "1", "--base", "base", "--steps", "2", "-b", "2", "-o", "tuned", "sim/kspace"], in: dir)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("tuned/checkpoints/step-000000002/optimizer.safetensors").path))
+        // The clean oracle reads the truth from the target folder (files of the same names).
+        _ = try ambient(["finetune", "-q", "-t", "1", "--base", "base", "--objective", "oracle", "--targets", "sim/target",
+                         "--steps", "1", "-b", "2", "-o", "oracle", "sim/kspace"], in: dir)
+        let noTargets = try CLI.run(["finetune", "-q", "--base", "base", "--objective", "oracle", "--steps", "1", "-o", "x", "sim/kspace"], in: dir)
+        XCTAssertNotEqual(noTargets.status, 0)
+        XCTAssertTrue(noTargets.stderr.contains("--targets"), noTargets.stderr)
         // Resuming a finished run with more steps continues from its checkpoint.
         let resumed = try ambient(["finetune", "-q", "-t", "1", "--base", "base", "--steps", "3", "--resume", "-o", "tuned", "sim/kspace"], in: dir)
         XCTAssertTrue(resumed.stderr.contains("resuming from"), resumed.stderr)
