@@ -121,7 +121,7 @@ public final class Trainer {
         let norm = try clipGradientNorm(trainable, maxNorm: options.gradientClip > 0 ? options.gradientClip : .greatestFiniteMagnitude)
         try withNoGrad {
             try optimizer.step()
-            try ema.update(from: network)
+            try ema.update(from: network, step: step + 1)
         }
         step += 1
         return StepResult(loss: loss, gradientNorm: norm, learningRate: learningRate,

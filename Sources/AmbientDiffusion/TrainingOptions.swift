@@ -46,6 +46,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var weightDecay: Float = 0
     /// Joint gradient-norm bound (0 disables clipping).
     public var gradientClip: Float = 1
+    /// EMA decay, reached after a warm-up: step t uses min(ema_decay, (1 + t)/(10 + t)).
     public var emaDecay: Float = 0.999
     public var checkpointEvery: Int = 500
     public var logEvery: Int = 10

@@ -14,8 +14,17 @@ public final class ExponentialMovingAverage {
         shadow = try module.namedParameters().map { (name: $0.name, tensor: try $0.tensor.detached().clone()) }
     }
 
-    /// Moves the shadow weights towards the module's current weights.
-    public func update(from module: Module) throws {
+    /// The decay used after optimizer step `step` (1-based) with warm-up: min(decay, (1 + step)/(10 + step)).
+    /// Early on the average then follows the weights closely instead of staying near initial ones
+    /// (with a fixed 0.999, 13 % of a 2000-step average would still be the random initialisation).
+    public func decay(atStep step: Int) -> Float {
+        min(decay, Float(1 + step) / Float(10 + step))
+    }
+
+    /// Moves the shadow weights towards the module's current weights, with the warm-up decay of
+    /// `step` when it is given (a fixed `decay` otherwise).
+    public func update(from module: Module, step: Int? = nil) throws {
+        let decay = step.map { self.decay(atStep: $0) } ?? self.decay
         let current = module.namedParameters()
         guard current.count == shadow.count else {
             throw AmbientError(.badArgument, "ema", "module has \(current.count) parameters, EMA \(shadow.count)")

@@ -17,3 +17,19 @@ final class FLOPCounterTests: XCTestCase {
         XCTAssertEqual(try FLOPCounter.count {}, 0, "ops outside count() are not counted")
     }
 }
+
+final class EMAWarmupTests: XCTestCase {
+    func testWarmupDecayRisesToTheConfiguredDecay() throws {
+        let module = try Linear(2, 2, generator: TorchGenerator(seed: 1), device: .cpu)
+        let ema = try ExponentialMovingAverage(of: module, decay: 0.999)
+        XCTAssertEqual(ema.decay(atStep: 1), 2.0 / 11, accuracy: 1e-6)
+        XCTAssertEqual(ema.decay(atStep: 90), 91.0 / 100, accuracy: 1e-6)
+        XCTAssertEqual(ema.decay(atStep: 100_000), 0.999, accuracy: 1e-7)
+        // At step 1 the shadow moves 9/11 of the way to the weights.
+        let before = try ema.shadow[0].tensor.floats()
+        try withNoGrad { try module.weight.scaleInPlace(by: 3) }
+        try ema.update(from: module, step: 1)
+        let weights = try module.weight.floats(), after = try ema.shadow[0].tensor.floats()
+        for i in 0..<before.count { XCTAssertEqual(after[i], before[i] + (weights[i] - before[i]) * 9 / 11, accuracy: 1e-5) }
+    }
+}
