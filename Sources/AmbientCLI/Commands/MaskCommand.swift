@@ -1,4 +1,5 @@
 import AmbientCore
+import AmbientIO
 
 /// `ambient mask`: draw a sampling mask or an image-domain corruption mask.
 public enum MaskCommand: Command {
@@ -12,17 +13,19 @@ public enum MaskCommand: Command {
           ambient mask --type poisson -R 6 --acs 16 --size 256x256 mask.cfl
           ambient mask --type boxes --boxes 2 --box-size 16x16 --size 64x64 boxes.npy
         """
-    public static let options = MaskOptions.specs + [
-        OptionSpec(nil, "size", value: "HxW", default: "64x64", help: "mask size"),
+    public static let options = [CommonOptions.protocolFile] + MaskOptions.specs + [
+        OptionSpec(nil, "size", value: "HxW", help: "mask size (default: the protocol's matrix, else 64x64)"),
         CommonOptions.seed,
     ]
 
     public static func run(_ args: ParsedArguments) throws {
         let paths = try args.requirePositionals(["<output>"])
-        guard let spec = try MaskOptions.spec(args) else {
-            throw AmbientError(.badArgument, "", "give --type (see `ambient mask --help`)")
+        let proto = try args.string("protocol").map(AcquisitionProtocol.load)
+        guard let spec = try MaskOptions.spec(args, fallback: proto?.mask) else {
+            throw AmbientError(.badArgument, "", "give --type or --protocol (see `ambient mask --help`)")
         }
-        let (h, w) = try MaskOptions.size(args.string("size")!, option: "size", command: name)
+        let (h, w) = try args.string("size").map { try MaskOptions.size($0, option: "size", command: name) }
+            ?? proto.map { ($0.matrix[0], $0.matrix[1]) } ?? (64, 64)
         var rng = SeededGenerator(seed: UInt64(try args.int("seed") ?? 0))
         let mask = try spec.make(height: h, width: w, using: &rng)
         try ArrayFiles.write(mask, to: paths[0])

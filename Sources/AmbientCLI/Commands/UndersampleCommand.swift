@@ -1,4 +1,5 @@
 import AmbientCore
+import AmbientIO
 
 /// `ambient undersample`: keep the k-space samples a mask selects (zeros elsewhere).
 public enum UndersampleCommand: Command {
@@ -9,7 +10,7 @@ public enum UndersampleCommand: Command {
         The mask ([ky, kx]) comes from --mask FILE, or is drawn from mask options (see `ambient mask --help`);
         it is broadcast over coils and slices. --mask-out saves the mask that was used.
         """
-    public static let options = [CommonOptions.mask] + MaskOptions.specs + [
+    public static let options = [CommonOptions.mask, CommonOptions.protocolFile] + MaskOptions.specs + [
         CommonOptions.seed,
         OptionSpec(nil, "mask-out", value: "FILE", help: "also write the mask used"),
     ]
@@ -26,11 +27,11 @@ public enum UndersampleCommand: Command {
             guard mask.shape == plane else {
                 throw AmbientError(.badShape, maskPath, "mask of shape \(mask.shape) does not fit k-space \(paths[0]) of shape \(kspace.shape) (needs \(plane))")
             }
-        } else if let spec = try MaskOptions.spec(args) {
+        } else if let spec = try MaskOptions.spec(args, fallback: try args.string("protocol").map(AcquisitionProtocol.load)?.mask) {
             var rng = SeededGenerator(seed: UInt64(try args.int("seed") ?? 0))
             mask = try spec.make(height: plane[0], width: plane[1], using: &rng)
         } else {
-            throw AmbientError(.badArgument, "", "give --mask FILE or mask options such as --type cartesian-random -R 4")
+            throw AmbientError(.badArgument, "", "give --mask FILE, --protocol FILE or mask options such as --type cartesian-random -R 4")
         }
         let undersampled = LinearOperator.mask(mask, shape: kspace.shape).forward(kspace)
         try ArrayFiles.write(undersampled, to: paths[1])
