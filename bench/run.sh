@@ -17,8 +17,9 @@ declare -A scripts=(
     [finetune]="bench/finetune_steps.sh"
     [dps]="bench/dps_seconds_per_slice.sh"
     [eval]="bench/eval_metrics.sh"
+    [memory]="bench/recon_memory.sh"
 )
-order=(fft l1 espirit hdf5 eval unet finetune dps)
+order=(fft l1 espirit hdf5 eval memory unet finetune dps)
 failed=0
 {
     echo "AmbientMRI benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"

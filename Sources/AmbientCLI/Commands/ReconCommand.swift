@@ -91,9 +91,11 @@ public enum ReconCommand: Command {
                 let scan = try ScanFiles.open(file, mask: mask, maps: maps)
                 let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
                 var images: [RealArray] = [], uncertainties: [RealArray] = []
-                // A few slices at a time: memory stays bounded by --slice-batch slices, not the volume.
-                for start in stride(from: 0, to: scan.sliceCount, by: settings.sliceBatch) {
-                    let indices = Array(start..<min(start + settings.sliceBatch, scan.sliceCount))
+                // Memory stays bounded by a group of slices, not the volume: --slice-batch slices for the
+                // learned methods (which batch them through the network), one at a time otherwise.
+                let groupSize = settings.method.isLearned ? settings.sliceBatch : 1
+                for start in stride(from: 0, to: scan.sliceCount, by: groupSize) {
+                    let indices = Array(start..<min(start + groupSize, scan.sliceCount))
                     let group = try indices.map { try scan.slice($0) }
                     let names = indices.map { "\(file) slice \($0)" }
                     let steps = StepProgress(label: "  \(stem) slices \(indices.first!)-\(indices.last!)",
