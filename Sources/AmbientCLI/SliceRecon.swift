@@ -44,6 +44,9 @@ public struct ReconSettings: Codable {
     public var stepSize: Float?
     public var sliceBatch: Int = 8
     public var seed: UInt64 = 0
+    /// What a prior trained with a mask channel sees at each step: "matched" (the training input,
+    /// e.g. ÃᴴÃx_t with the further-corrupted mask) or "full" (x_t with an all-ones mask).
+    public var priorInput: String = "matched"
 
     public init(method: ReconMethod) { self.method = method }
 

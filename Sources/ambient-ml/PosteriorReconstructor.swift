@@ -23,7 +23,8 @@ struct PosteriorReconstructor: LearnedReconstructor {
         if let zeta = settings.stepSize { config.stepSize = zeta }
         config.samples = settings.method == .ambientOS ? 1 : settings.samples
         config.batchSize = settings.sliceBatch * config.samples
-        config.prior = model.options.networkInputChannels > 2 ? try PriorInput.matching(model.options) : .plain
+        config.prior = model.options.networkInputChannels > 2 && settings.priorInput == "matched"
+            ? try PriorInput.matching(model.options) : .plain
         sampler = try PosteriorSampler(denoiser: denoiser, config: config.validated())
         seeds = (0..<UInt64(config.samples)).map { settings.seed &+ $0 }
     }

@@ -31,6 +31,7 @@ public enum ReconCommand: Command {
         OptionSpec(nil, "model", value: "DIR", help: "learned prior (ambient-*): diffusers folder, checkpoint or run folder"),
         OptionSpec(nil, "samples", value: "N", default: "1", help: "ambient-dps: posterior samples per slice (mean + uncertainty)"),
         OptionSpec(nil, "step-size", value: "ζ", help: "ambient-dps: likelihood step size"),
+        OptionSpec(nil, "prior-input", value: "HOW", default: "matched", help: "ambient-*: matched (the prior's training input) | full (x_t, all-ones mask)"),
         OptionSpec(nil, "slice-batch", value: "N", default: "8", help: "slices reconstructed together (memory stays bounded by these)"),
         CommonOptions.seed,
         OptionSpec(nil, "no-png", help: "batch mode: skip the per-slice PNG pictures"),
@@ -52,6 +53,10 @@ public enum ReconCommand: Command {
         settings.stepSize = try args.float("step-size")
         settings.sliceBatch = try args.int("slice-batch")!
         settings.seed = UInt64(try args.int("seed") ?? 0)
+        settings.priorInput = args.string("prior-input")!
+        guard ["matched", "full"].contains(settings.priorInput) else {
+            throw AmbientError(.badArgument, "", "--prior-input must be matched or full, got '\(settings.priorInput)'")
+        }
         guard settings.samples >= 1, settings.sliceBatch >= 1 else {
             throw AmbientError(.badArgument, "", "--samples and --slice-batch must be ≥ 1")
         }
