@@ -77,14 +77,18 @@ final class HDF5RawReader: @unchecked Sendable {
 func allFloatsFinite(_ bytes: UnsafeRawBufferPointer) -> Bool {
     guard let raw = bytes.baseAddress else { return true }
     let floats = bytes.count / 4
-    var accumulator = SIMD16<Float>()
+    // Four independent accumulators: one would serialise on the add latency.
+    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
     var i = 0
-    while i + 16 <= floats {
-        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-        accumulator += v - v
-        i += 16
+    while i + 64 <= floats {
+        let v0 = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+        let v1 = raw.loadUnaligned(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self)
+        let v2 = raw.loadUnaligned(fromByteOffset: i * 4 + 128, as: SIMD16<Float>.self)
+        let v3 = raw.loadUnaligned(fromByteOffset: i * 4 + 192, as: SIMD16<Float>.self)
+        a0 += v0 - v0; a1 += v1 - v1; a2 += v2 - v2; a3 += v3 - v3
+        i += 64
     }
     var tail: Float = 0
     while i < floats { let v = raw.loadUnaligned(fromByteOffset: i * 4, as: Float.self); tail += v - v; i += 1 }
-    return accumulator.sum() == 0 && tail == 0
+    return (a0 + a1 + a2 + a3).sum() == 0 && tail == 0
 }
