@@ -43,8 +43,7 @@ echo "== 4. the real 8-coil brain slice (no ground truth)"
 if [[ -f "$BASE/config.json" ]]; then
     # The base prior takes any sampling pattern (this slice is Poisson-disc undersampled; the fine-tuned
     # prior's Ambient input is defined for Cartesian line masks).
-    # (The U-Net needs H and W divisible by 8; this 230×180 slice is not, so this step reports that and the
-    # demo goes on: padding the k-space grid for the network is not implemented yet.)
+    # (230×180 is padded in k-space to a size the U-Net takes, 232×184, and cropped back.)
     "$AMBIENT" recon -q --method ambient-dps --model "$BASE" -o "$OUT/real/dps-base-prior" data-samples/real/sigpy_brain.h5 \
         || echo "   (skipped: see above)"
 fi

@@ -12,6 +12,8 @@ struct PosteriorReconstructor: LearnedReconstructor {
 
     let sampler: PosteriorSampler
     let seeds: [UInt64]
+    /// Image sides must be multiples of this (2^downsamplings of the U-Net).
+    let sizeMultiple: Int
 
     init(settings: ReconSettings) throws {
         guard let path = settings.model else { throw AmbientError(.badArgument, "", "--model is required") }
@@ -26,15 +28,41 @@ struct PosteriorReconstructor: LearnedReconstructor {
         config.prior = model.options.networkInputChannels > 2 && settings.priorInput == "matched"
             ? try PriorInput.matching(model.options) : .plain
         sampler = try PosteriorSampler(denoiser: denoiser, config: config.validated())
+        sizeMultiple = 1 << max(0, model.network.config.blockOutChannels.count - 1)
         seeds = (0..<UInt64(config.samples)).map { settings.seed &+ $0 }
     }
 
     func reconstruct(_ slices: [ScanSlice], names: [String], progress: ((Int, Int) -> Void)?) throws -> [ReconstructedSlice] {
         let posteriorSlices = zip(slices, names).map { slice, name in
-            PosteriorSlice(kspace: slice.kspace, maps: slice.maps!, mask: slice.mask, name: name)
+            padded(PosteriorSlice(kspace: slice.kspace, maps: slice.maps!, mask: slice.mask, name: name))
         }
-        return try sampler.reconstruct(slices: posteriorSlices, seeds: seeds, progress: progress).map {
-            ReconstructedSlice(image: $0.mean, uncertainty: seeds.count > 1 ? $0.std : nil)
+        return try zip(slices, sampler.reconstruct(slices: posteriorSlices, seeds: seeds, progress: progress)).map { slice, r in
+            let plane = Array(slice.kspace.shape.suffix(2))
+            return ReconstructedSlice(image: Simulation.resizeInKSpace(r.mean, to: plane),
+                                      uncertainty: seeds.count > 1 ? r.std.map { Simulation.resizeInKSpace($0.complex, to: plane).magnitude } : nil)
         }
+    }
+
+    /// The same acquisition on a k-space grid whose sides are multiples of `sizeMultiple` (the U-Net's
+    /// requirement): k-space and mask zero-padded around the centre (the new samples are unmeasured),
+    /// maps band-limited-resampled to the finer image grid, k-space scaled as `resizeInKSpace` scales
+    /// images so that A'x' = y' holds for the resampled image. Results are resized back.
+    func padded(_ slice: PosteriorSlice) -> PosteriorSlice {
+        let h = slice.kspace.shape[1], w = slice.kspace.shape[2]
+        let m = sizeMultiple
+        let ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m
+        guard ph != h || pw != w else { return slice }
+        let dy = ph / 2 - h / 2, dx = pw / 2 - w / 2
+        let scale = (Float(ph * pw) / Float(h * w)).squareRoot()
+        let coils = slice.kspace.shape[0]
+        var kspace = ComplexArray(zeros: [coils, ph, pw])
+        var mask = RealArray(zeros: [ph, pw])
+        for y in 0..<h {
+            for x in 0..<w {
+                mask[y + dy, x + dx] = slice.mask[y, x]
+                for c in 0..<coils { kspace[c, y + dy, x + dx] = slice.kspace[c, y, x] * scale }
+            }
+        }
+        return PosteriorSlice(kspace: kspace, maps: Simulation.resizeInKSpace(slice.maps, to: [ph, pw]), mask: mask, name: slice.name)
     }
 }

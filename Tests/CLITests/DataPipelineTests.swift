@@ -110,6 +110,13 @@ final class DataPipelineTests: XCTestCase {
         let h5 = try HDF5File(path: dir.appendingPathComponent("dps/phantom.h5").path).root
         XCTAssertTrue(h5.contains("reconstruction") && h5.contains("uncertainty"))
         _ = try ambient(["recon", "-q", "-t", "1", "--method", "ambient-os", "--model", "tuned", "-o", "os", "sim/kspace"], in: dir)
+        // A plane the U-Net cannot take as is (15×15 with one downsampling) is padded in k-space and
+        // cropped back: the reconstruction keeps the input's size.
+        _ = try ambient(["simulate", "-q", "--matrix", "15x15", "--coils", "2", "--type", "cartesian-random", "-R", "2",
+                         "--acs", "6", "-o", "odd", volume], in: dir)
+        _ = try ambient(["recon", "-q", "-t", "1", "--method", "ambient-dps", "--model", "base", "-i", "2", "-o", "odd-dps", "odd/kspace"], in: dir)
+        let odd: RealArray = try HDF5File(path: dir.appendingPathComponent("odd-dps/phantom.h5").path).root.dataset("reconstruction").read()
+        XCTAssertEqual(odd.shape, [6, 15, 15])
         _ = try ambient(["sample", "-q", "-t", "1", "--model", "base", "--seeds", "0-3", "-i", "3", "-o", "samples"], in: dir)
         let again = try ambient(["sample", "-q", "-t", "1", "--model", "base", "--seeds", "2-3", "-i", "3", "-o", "samples2"], in: dir)
         XCTAssertEqual(again.status, 0)
