@@ -17,16 +17,9 @@ public enum TrainingFolders {
         var slices: [ComplexArray] = []
         let bar = ProgressBar("loading images", total: files.count, unit: "files", enabled: progress)
         for file in files {
-            let root = try HDF5File(path: file).root
-            let volume: ComplexArray
-            if root.contains("image") {
-                volume = try root.dataset("image").read(as: Complex32.self)
-            } else if let name = FastMRIFile.targetNames.first(where: root.contains) {
-                volume = (try root.dataset(name).read(as: Float.self)).complex
-            } else {
+            guard let volume = try FastMRIFile.cleanImages(file) else {
                 throw AmbientError(.badFormat, file, "no clean images: needs an `image` or `reconstruction_rss` dataset")
             }
-            guard volume.rank == 3 else { throw AmbientError(.badShape, file, "images must be [slices, H, W], got \(volume.shape)") }
             if let plane = slices.first?.shape, plane != Array(volume.shape.suffix(2)) {
                 throw AmbientError(.badShape, file, "image plane \(Array(volume.shape.suffix(2))) differs from the first file's \(plane)")
             }

@@ -45,3 +45,21 @@ extension FastMRIFile {
         return try dataset.read(index: slice, as: E.self)
     }
 }
+
+extension FastMRIFile {
+    /// The clean images of a target file, [slices, H, W]: its complex `image` (the simulated truth), or
+    /// `reconstruction_rss` / `reconstruction_esc` as real images; nil when it has none of them.
+    public static func cleanImages(_ path: String) throws -> ComplexArray? {
+        let root = try HDF5File(path: path).root
+        let volume: ComplexArray
+        if root.contains("image") {
+            volume = try root.dataset("image").read(as: Complex32.self)
+        } else if let name = targetNames.first(where: root.contains) {
+            volume = (try root.dataset(name).read(as: Float.self)).complex
+        } else {
+            return nil
+        }
+        guard volume.rank == 3 else { throw AmbientError(.badShape, path, "images must be [slices, H, W], got \(volume.shape)") }
+        return volume
+    }
+}

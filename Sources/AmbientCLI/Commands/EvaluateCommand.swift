@@ -65,8 +65,8 @@ public enum EvaluateCommand: Command {
             }
             guard panels.count == predictions.count else { continue }
             let truth = truthVolume.slice(slice)
-            try comparisonFigure(truth: truth, reconstructions: panels.map { ($0.0, centreCrop(fit: $0.1, to: truth.shape)) },
-                                 uncertainty: uncertainty.map { centreCrop(fit: $0, to: truth.shape) }, to: path)
+            try comparisonFigure(truth: truth, reconstructions: panels.map { ($0.0, centreCrop($0.1, to: truth.shape)) },
+                                 uncertainty: uncertainty.map { centreCrop($0, to: truth.shape) }, to: path)
             return
         }
         throw AmbientError(.badValue, target, "no target volume has a reconstruction from every method; no figure written")
@@ -78,9 +78,5 @@ public enum EvaluateCommand: Command {
             throw AmbientError(.badFormat, path, "no dataset \(names.joined(separator: " or "))")
         }
         return try root.dataset(name).read(as: Float.self)
-    }
-
-    static func centreCrop(fit image: RealArray, to shape: [Int]) -> RealArray {
-        AmbientCLI.centreCrop(image, to: shape)
     }
 }

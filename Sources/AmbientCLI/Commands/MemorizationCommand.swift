@@ -51,13 +51,8 @@ public enum MemorizationCommand: Command {
                 images += a.rank == 3 ? (0..<a.shape[0]).map(a.slice) : [a]
                 continue
             }
-            let root = try HDF5File(path: file).root
-            if root.contains("image") {
-                let v: ComplexArray = try root.dataset("image").read()
-                images += (0..<v.shape[0]).map { v.slice($0).magnitude }
-            } else if let name = FastMRIFile.targetNames.first(where: root.contains) {
-                let v: RealArray = try root.dataset(name).read()
-                images += (0..<v.shape[0]).map(v.slice)
+            if let volume = try FastMRIFile.cleanImages(file) {
+                images += (0..<volume.shape[0]).map { volume.slice($0).magnitude }
             } else {
                 let scan = try FastMRIFile(file)
                 for s in 0..<scan.info.sliceCount {
