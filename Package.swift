@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "CTorch",
             cxxSettings: [.headerSearchPath("torch-api"), .define("_GLIBCXX_USE_CXX11_ABI", to: "1")],
@@ -40,7 +41,7 @@ let package = Package(
         .target(name: "AmbientEval", dependencies: ["AmbientCore", "AmbientIO"], swiftSettings: optimize),
         // The command line: classical commands and the framework in AmbientCLI; `ambient` runs them
         // without loading libtorch (fast start) and hands the learned-prior commands to `ambient-ml`.
-        .target(name: "AmbientCLI", dependencies: ["AmbientCore", "AmbientIO", "AmbientRecon", "AmbientEval"], swiftSettings: optimize),
+        .target(name: "AmbientCLI", dependencies: ["AmbientCore", "AmbientIO", "AmbientRecon", "AmbientEval", "CMalloc"], swiftSettings: optimize),
         .executableTarget(name: "ambient", dependencies: ["AmbientCLI"], swiftSettings: optimize),
         .executableTarget(
             name: "ambient-ml",

@@ -13,8 +13,11 @@ AMBIENT=$(realpath "${1:-$ROOT/.build/release/ambient}")
 RAW=${CORPUS_DIR:-$ROOT/corpus}/raw
 OUT=${EVAL_OUT:-$ROOT/eval-out}
 BASE=${EVAL_BASE:-$ROOT/data-samples/models/base64}
-STEPS=${EVAL_STEPS:-400}
+STEPS=${EVAL_STEPS:-1000}
 DPS_STEPS=${EVAL_DPS_STEPS:-100}
+# Every learned prior gets the same posterior settings: 2 samples averaged, a final 5-step CG
+# projection onto the data; the ambient prior averages its denoiser over 2 fixed masks per step.
+DPS=(--method ambient-dps -i "$DPS_STEPS" --samples "${EVAL_SAMPLES:-2}" --masks-per-sample 2 --data-consistency cg)
 cd "$ROOT"
 [[ -f "$RAW/mni152_t1.nii.gz" ]] || { echo "eval: run \`make corpus\` first" >&2; exit 1; }
 mkdir -p "$OUT"
@@ -42,10 +45,10 @@ for r in 4 6 8; do
     "$AMBIENT" recon -q --method zero-filled -o "$rec/zero-filled" "$test/kspace"
     "$AMBIENT" recon -q --method l1-wavelet -r 0.01 -o "$rec/l1-wavelet" "$test/kspace"
     for objective in naive ambient oracle; do
-        "$AMBIENT" recon -q --method ambient-dps -i "$DPS_STEPS" --model "$OUT/prior-$objective" -o "$rec/dps-$objective" "$test/kspace"
+        "$AMBIENT" recon -q "${DPS[@]}" --model "$OUT/prior-$objective" -o "$rec/dps-$objective" "$test/kspace"
     done
-    "$AMBIENT" recon -q --method ambient-dps -i "$DPS_STEPS" --model "$BASE" -o "$rec/dps-base" "$test/kspace"
-    "$AMBIENT" recon -q --method ambient-os --model "$OUT/prior-ambient" -o "$rec/os-ambient" "$test/kspace"
+    "$AMBIENT" recon -q "${DPS[@]}" --model "$BASE" -o "$rec/dps-base" "$test/kspace"
+    "$AMBIENT" recon -q --method ambient-os --data-consistency cg --model "$OUT/prior-ambient" -o "$rec/os-ambient" "$test/kspace"
     "$AMBIENT" evaluate --target "$test/target" -o "$rec" --figure "$OUT/figure-r$r.png" --predictions \
         "zero-filled=$rec/zero-filled,l1-wavelet=$rec/l1-wavelet,dps-base=$rec/dps-base,dps-naive=$rec/dps-naive,dps-ambient=$rec/dps-ambient,dps-oracle=$rec/dps-oracle,os-ambient=$rec/os-ambient" \
         | tee "$OUT/metrics-r$r.txt"

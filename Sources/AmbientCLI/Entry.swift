@@ -1,4 +1,5 @@
 import AmbientCore
+import CMalloc
 import Foundation
 
 /// The learned-prior commands. They live in the `ambient-ml` executable, which links libtorch;
@@ -84,6 +85,14 @@ public enum AmbientMain {
         exit(1)
     }
 
+    /// glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB), so after
+    /// the first slice buffer every slice-sized array comes from the heap, where freed blocks are
+    /// rarely returned: a batch recon grew to ~10 slice buffers. A fixed threshold keeps arrays of
+    /// 1 MiB and more in their own mappings, returned to the system when freed.
+    static func keepLargeBuffersOffTheHeap() {
+        _ = mallopt(ambient_M_MMAP_THRESHOLD(), 1 << 20)
+    }
+
     /// Parses the command line and runs one command; never returns.
     /// `setThreads` applies --threads to libraries beyond FFTW (libtorch in `ambient-ml`).
     public static func run(commands: [Command.Type], handsOffML: Bool, setThreads: ((Int) -> Void)? = nil) -> Never {
@@ -93,6 +102,7 @@ public enum AmbientMain {
             exit(argv.isEmpty ? 1 : 0)
         }
         if handsOffML && needsML(argv) { handOff(argv) }
+        keepLargeBuffersOffTheHeap()
         guard let command = commands.first(where: { $0.name == name }) else {
             printError("ambient: unknown command '\(name)'\n\n" + help(commands))
             exit(2)

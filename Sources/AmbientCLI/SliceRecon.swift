@@ -47,6 +47,10 @@ public struct ReconSettings: Codable {
     /// What a prior trained with a mask channel sees at each step: "matched" (the training input,
     /// e.g. ÃᴴÃx_t with the further-corrupted mask) or "full" (x_t with an all-ones mask).
     public var priorInput: String = "matched"
+    /// Fixed masks Ã per posterior sample that the ambient prior is averaged over.
+    public var masksPerSample: Int = 1
+    /// Final projection onto the data: "none", "replace" or "cg".
+    public var dataConsistency: String = "none"
 
     public init(method: ReconMethod) { self.method = method }
 

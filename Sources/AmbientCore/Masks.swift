@@ -162,3 +162,32 @@ public enum MaskSpec: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension MaskSpec {
+    /// A random Cartesian spec with the masks' mean acceleration and their narrowest fully sampled
+    /// centre block: how a prior trained on these acquisitions describes them. Nil unless every mask is
+    /// a column mask ([H, W], each column all sampled or all not) of one width.
+    public static func cartesianDescription(of masks: [RealArray]) -> MaskSpec? {
+        guard let first = masks.first, first.rank == 2, first.shape[1] >= 2 else { return nil }
+        let (h, w) = (first.shape[0], first.shape[1])
+        var sampled = 0, acs = w
+        for mask in masks {
+            guard mask.shape == first.shape else { return nil }
+            var columns = [Bool](repeating: false, count: w)
+            for x in 0..<w {
+                let on = mask[0, x] != 0
+                for y in 1..<h where (mask[y, x] != 0) != on { return nil }
+                columns[x] = on
+            }
+            sampled += columns.filter { $0 }.count
+            // The block around the centre column, as fastMRI places ACS lines.
+            var lo = w / 2, hi = w / 2
+            guard columns[lo] else { return nil }
+            while lo > 0 && columns[lo - 1] { lo -= 1 }
+            while hi + 1 < w && columns[hi + 1] { hi += 1 }
+            acs = min(acs, hi - lo + 1)
+        }
+        guard sampled > 0 else { return nil }
+        return .cartesianRandom(acceleration: Double(w * masks.count) / Double(sampled), acsLines: acs)
+    }
+}

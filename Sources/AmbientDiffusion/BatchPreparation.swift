@@ -93,7 +93,7 @@ public final class BatchBuilder: @unchecked Sendable {
         // Separate streams for noise and for Ã, so that δ = 0 draws the same σ and n as no corruption.
         var noiseRNG = SeededGenerator(hashing: ["ambient-noise", String(options.seed), String(step)])
         var maskRNG = SeededGenerator(hashing: ["ambient-further", String(options.seed), String(step)])
-        let sampler = LogNormalSigma(mean: options.pMean, std: options.pStd)
+        let sampler = LogNormalSigma(mean: options.pMean, std: options.pStd, minimum: options.lowestTrainedSigma)
         let plane = [height, width]
         var sigma: [Float] = [], noisy: [ComplexArray] = [], conditioning: [RealArray] = []
         var targets: [ComplexArray] = [], observed: [RealArray] = [], slices: [FourierLossSlice] = []

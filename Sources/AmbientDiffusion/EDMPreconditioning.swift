@@ -28,17 +28,28 @@ public struct EDMPreconditioning: Codable, Equatable, Sendable {
     }
 }
 
-/// EDM's training noise levels: ln σ ~ N(P_mean, P_std²).
+/// EDM's training noise levels: ln σ ~ N(P_mean, P_std²), optionally conditioned on σ ≥ `minimum`
+/// (redrawn until it holds, so the shape above the floor is EDM's).
 public struct LogNormalSigma: Codable, Equatable, Sendable {
     public var mean: Float
     public var std: Float
+    /// Lowest σ drawn (0: no floor).
+    public var minimum: Float
 
-    public init(mean: Float = -1.2, std: Float = 1.2) {
+    public init(mean: Float = -1.2, std: Float = 1.2, minimum: Float = 0) {
         self.mean = mean
         self.std = std
+        self.minimum = minimum
     }
 
-    public func sample(using rng: inout SeededGenerator) -> Float { Foundation.exp(mean + std * rng.nextNormal()) }
+    public func sample(using rng: inout SeededGenerator) -> Float {
+        // Bounded redraws; a floor far in the tail falls back to the floor itself.
+        for _ in 0..<64 {
+            let sigma = Foundation.exp(mean + std * rng.nextNormal())
+            if sigma >= minimum { return sigma }
+        }
+        return minimum
+    }
 }
 
 /// A diffusers U-Net wrapped in EDM preconditioning. The first `imageChannels` input channels are the

@@ -30,12 +30,20 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var imageMask: MaskSpec = .randomPixels(missingProbability: 0.4)
     /// The further corruption Ã = B·A. Nil: pixels(0.1) for images, lineFraction(0.2) for k-space.
     public var furtherCorruption: FurtherCorruption?
+    /// Fourier ambient: the training acquisitions' mask distribution, from which posterior sampling
+    /// draws the prior's fixed Ã (as in training: Ã = further(A), A ~ this). Nil: `finetune` describes
+    /// the data's own masks (`MaskSpec.cartesianDescription`); failing that, each test slice's own mask.
+    public var priorMask: MaskSpec?
     /// Whether the network sees the mask (Ã for ambient, A for naive, ones for oracle) as an extra
     /// channel. Nil: true for the ambient objective, false for the baselines.
     public var maskChannel: Bool?
     public var sigmaData: Float = 0.5
     public var pMean: Float = -1.2
     public var pStd: Float = 1.2
+    /// Lowest training σ of the ambient objective (nil: 0.2 for k-space, 0 for images). Below some σ
+    /// the dropped samples' target through EDM's c_out grows as 1/σ and its error, which no input
+    /// can explain, dominates λ(σ)-weighted training; the model is trained, and sampled, only above it.
+    public var ambientSigmaMin: Float?
     public var batchSize: Int = 16
     public var steps: Int = 1000
     public var learningRate: Float = 1e-4
@@ -63,7 +71,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case objective, corruption, seed, steps, prefetch, imageMask, furtherCorruption, maskChannel, sigmaData, pMean, pStd
+        case objective, corruption, seed, steps, prefetch, imageMask, furtherCorruption, priorMask, maskChannel, sigmaData, pMean, pStd, ambientSigmaMin
         case batchSize, learningRate, warmupSteps, adamBeta1, adamBeta2, adamEps, weightDecay, gradientClip, emaDecay
         case checkpointEvery, logEvery, maskSeed, trainOnlyPrefixes, showProgress
     }
@@ -76,9 +84,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         imageMask = try value(.imageMask, imageMask)
         furtherCorruption = try c.decodeIfPresent(FurtherCorruption.self, forKey: .furtherCorruption)
         maskChannel = try c.decodeIfPresent(Bool.self, forKey: .maskChannel)
+        priorMask = try c.decodeIfPresent(MaskSpec.self, forKey: .priorMask)
         sigmaData = try value(.sigmaData, sigmaData)
         pMean = try value(.pMean, pMean)
         pStd = try value(.pStd, pStd)
+        ambientSigmaMin = try c.decodeIfPresent(Float.self, forKey: .ambientSigmaMin)
         batchSize = try value(.batchSize, batchSize)
         steps = try value(.steps, steps)
         learningRate = try value(.learningRate, learningRate)
@@ -105,6 +115,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             r.furtherCorruption = corruption == .image ? .pixels(probability: 0.1) : .lineFraction(fraction: 0.2)
         }
         if r.maskChannel == nil { r.maskChannel = objective == .ambient }
+        if r.ambientSigmaMin == nil { r.ambientSigmaMin = corruption == .fourier ? 0.2 : 0 }
         func bad(_ key: String, _ message: String) -> AmbientError { AmbientError(.badArgument, key, message) }
         guard batchSize >= 1 else { throw bad("batch_size", "must be ≥ 1, got \(batchSize)") }
         guard steps >= 0 else { throw bad("steps", "must be ≥ 0, got \(steps)") }
@@ -112,6 +123,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard warmupSteps >= 0 else { throw bad("warmup_steps", "must be ≥ 0, got \(warmupSteps)") }
         guard sigmaData > 0 else { throw bad("sigma_data", "must be positive, got \(sigmaData)") }
         guard pStd >= 0 else { throw bad("p_std", "must be ≥ 0, got \(pStd)") }
+        guard let floor = r.ambientSigmaMin, floor >= 0, floor.isFinite else {
+            throw bad("ambient_sigma_min", "must be finite and ≥ 0, got \(r.ambientSigmaMin ?? .nan)")
+        }
         guard emaDecay >= 0, emaDecay <= 1 else { throw bad("ema_decay", "must lie in [0, 1], got \(emaDecay)") }
         guard gradientClip >= 0 else { throw bad("gradient_clip", "must be ≥ 0, got \(gradientClip)") }
         guard checkpointEvery >= 0 else { throw bad("checkpoint_every", "must be ≥ 0 (0 = only at the end), got \(checkpointEvery)") }
@@ -119,6 +133,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard prefetch >= 1 else { throw bad("prefetch", "must be ≥ 1, got \(prefetch)") }
         return r
     }
+
+    /// The lowest σ this model was trained at: `ambientSigmaMin` for the ambient objective, else 0.
+    /// Samplers stop their schedules there (the last step lands on D(x; σ_min)).
+    public var lowestTrainedSigma: Float { objective == .ambient ? (ambientSigmaMin ?? (corruption == .fourier ? 0.2 : 0)) : 0 }
 
     /// Input channels the network needs: 2 image channels plus the mask channel if any.
     public var networkInputChannels: Int { 2 + ((maskChannel ?? (objective == .ambient)) ? 1 : 0) }

@@ -55,6 +55,12 @@ enum FinetuneCommand: Command {
         case .image:
             dataset = try TrainingFolders.loadImages(inputs, progress: options.showProgress)
         }
+        if options.corruption == .fourier && options.objective == .ambient && options.priorMask == nil {
+            options.priorMask = try describeMasks(dataset)
+            if case let .cartesianRandom(r, _, acs)? = options.priorMask {
+                note("training masks: random Cartesian lines, R ≈ \(String(format: "%.2f", r)), \(acs ?? 0) centre lines (posterior sampling draws the prior's Ã like these)")
+            }
+        }
         note("\(dataset.count) training slices of \(dataset.planeShape[0])×\(dataset.planeShape[1]); objective \(options.objective.rawValue), corruption \(options.corruption.rawValue)")
         try TrainingArguments.train({
             guard let base = args.string("base") else { throw AmbientError(.badArgument, "", "give the pretrained model with --base MODEL") }
@@ -63,5 +69,12 @@ enum FinetuneCommand: Command {
             note("base: \(weights.path) (\(network.parameterCount) parameters, \(network.config.inChannels) input channels)")
             return try Trainer(network: network, dataset: dataset, options: options, runDirectory: run)
         }, dataset: dataset, run: run, resume: args.flag("resume"), steps: try args.int("steps"))
+    }
+
+    /// The data's sampling masks as a spec, from up to 64 slices spread over the dataset.
+    static func describeMasks(_ dataset: TrainingDataset) throws -> MaskSpec? {
+        let count = min(dataset.count, 64)
+        let masks = try (0..<count).compactMap { try dataset.example(at: $0 * dataset.count / count).mask }
+        return MaskSpec.cartesianDescription(of: masks)
     }
 }

@@ -27,6 +27,12 @@ struct PosteriorReconstructor: LearnedReconstructor {
         config.batchSize = settings.sliceBatch * config.samples
         config.prior = model.options.networkInputChannels > 2 && settings.priorInput == "matched"
             ? try PriorInput.matching(model.options) : .plain
+        config.masksPerSample = config.prior == .plain ? 1 : settings.masksPerSample
+        config.dataConsistency = ["replace": .replaceSampled, "cg": .conjugateGradient(iterations: 5, weight: 0.1)][settings.dataConsistency] ?? .none
+        // Below its lowest training σ an ambient prior has never denoised: the schedule ends there.
+        let floor = model.options.lowestTrainedSigma
+        config.sampler.sigmaMin = max(config.sampler.sigmaMin, floor)
+        config.oneStepSigma = max(config.oneStepSigma, floor)
         sampler = try PosteriorSampler(denoiser: denoiser, config: config.validated())
         sizeMultiple = 1 << max(0, model.network.config.blockOutChannels.count - 1)
         seeds = (0..<UInt64(config.samples)).map { settings.seed &+ $0 }

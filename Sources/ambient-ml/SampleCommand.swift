@@ -43,6 +43,8 @@ enum SampleCommand: Command {
         var config = SamplerConfig()
         if let steps = try args.int("iterations") { config.steps = steps }
         config.churn = try args.float("churn")!
+        // Below its lowest training σ an ambient prior has never denoised: the schedule ends there.
+        config.sigmaMin = max(config.sigmaMin, model.options.lowestTrainedSigma)
         config = try config.validated()
         var input = PriorInput.plain
         var maps: ComplexArray?

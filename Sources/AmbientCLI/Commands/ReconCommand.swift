@@ -32,6 +32,8 @@ public enum ReconCommand: Command {
         OptionSpec(nil, "samples", value: "N", default: "1", help: "ambient-dps: posterior samples per slice (mean + uncertainty)"),
         OptionSpec(nil, "step-size", value: "ζ", help: "ambient-dps: likelihood step size"),
         OptionSpec(nil, "prior-input", value: "HOW", default: "matched", help: "ambient-*: matched (the prior's training input) | full (x_t, all-ones mask)"),
+        OptionSpec(nil, "masks-per-sample", value: "K", default: "1", help: "ambient-dps: average the prior over K fixed masks Ã per step (K× network work)"),
+        OptionSpec(nil, "data-consistency", value: "HOW", default: "none", help: "ambient-*: final projection onto the data: none | replace (sampled k-space) | cg (5 CG steps)"),
         OptionSpec(nil, "slice-batch", value: "N", default: "8", help: "slices reconstructed together (memory stays bounded by these)"),
         CommonOptions.seed,
         OptionSpec(nil, "no-png", help: "batch mode: skip the per-slice PNG pictures"),
@@ -57,8 +59,13 @@ public enum ReconCommand: Command {
         guard ["matched", "full"].contains(settings.priorInput) else {
             throw AmbientError(.badArgument, "", "--prior-input must be matched or full, got '\(settings.priorInput)'")
         }
-        guard settings.samples >= 1, settings.sliceBatch >= 1 else {
-            throw AmbientError(.badArgument, "", "--samples and --slice-batch must be ≥ 1")
+        settings.masksPerSample = try args.int("masks-per-sample")!
+        settings.dataConsistency = args.string("data-consistency")!
+        guard ["none", "replace", "cg"].contains(settings.dataConsistency) else {
+            throw AmbientError(.badArgument, "", "--data-consistency must be none, replace or cg, got '\(settings.dataConsistency)'")
+        }
+        guard settings.samples >= 1, settings.sliceBatch >= 1, settings.masksPerSample >= 1 else {
+            throw AmbientError(.badArgument, "", "--samples, --masks-per-sample and --slice-batch must be ≥ 1")
         }
         if method.isLearned && settings.model == nil {
             throw AmbientError(.badArgument, "", "--method \(method.rawValue) needs --model (a trained prior)")

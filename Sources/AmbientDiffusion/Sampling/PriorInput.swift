@@ -19,14 +19,14 @@ public enum PriorInput: Codable, Sendable, Equatable {
     case fourier(mask: MaskSpec?, further: FurtherCorruption)
 
     /// The input that matches a training run's resolved options. For the Fourier ambient objective
-    /// the training masks come from the data: pass `fourierMask` to describe them (nil: use each
-    /// slice's own mask).
+    /// the training masks come from the data: `fourierMask` describes them (nil: the options'
+    /// `priorMask`, recorded at training; nil too: each slice's own mask).
     public static func matching(_ options: TrainingOptions, fourierMask: MaskSpec? = nil) throws -> PriorInput {
         let resolved = try options.resolved()
         guard resolved.objective == .ambient else { return .plain }
         switch resolved.corruption {
         case .image: return .imageMask(mask: resolved.imageMask, further: resolved.furtherCorruption!)
-        case .fourier: return .fourier(mask: fourierMask, further: resolved.furtherCorruption!)
+        case .fourier: return .fourier(mask: fourierMask ?? resolved.priorMask, further: resolved.furtherCorruption!)
         }
     }
 

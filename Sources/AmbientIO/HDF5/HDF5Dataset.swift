@@ -70,13 +70,9 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         if buffer.shape != inner { buffer = ComplexArray(unsafeUninitializedShape: inner) }  // every element is read
         if let raw = rawReader {
             let bytes = inner.reduce(1, *) * MemoryLayout<Complex32>.stride
-            var finite = true
-            try buffer.withUnsafeMutableBufferPointer { p in
-                try raw.read(into: UnsafeMutableRawBufferPointer(p), byteOffset: index * bytes, subject: subject) { chunk in
-                    if finite && !allFloatsFinite(chunk) { finite = false }
-                }
+            return try buffer.withUnsafeMutableBufferPointer { p in
+                try raw.readCheckingFinite(into: UnsafeMutableRawBufferPointer(p), byteOffset: index * bytes, subject: subject)
             }
-            return finite
         }
         guard case let .complex(_, realName, imaginaryName) = elementType else {
             buffer = try read(index: index)

@@ -49,12 +49,35 @@ final class HDF5RawReader: @unchecked Sendable {
         return true
     }
 
-    /// Reads `destination.count` bytes starting `byteOffset` bytes into the dataset, in chunks that
-    /// stay in cache while `inspect` looks at each (e.g. a finite check); throws on short reads.
-    func read(into destination: UnsafeMutableRawBufferPointer, byteOffset: Int, subject: String,
-              inspect: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
+    /// Reads `destination.count` bytes starting `byteOffset` bytes into the dataset and returns whether
+    /// every Float in them is finite, checked per 256 KiB chunk while it is still in cache. Large reads
+    /// are split into contiguous parts read by parallel threads: copying out of the page cache is
+    /// bound by one core's copy speed, not by memory. Throws on short reads.
+    func readCheckingFinite(into destination: UnsafeMutableRawBufferPointer, byteOffset: Int, subject: String) throws -> Bool {
+        let minimumPart = 4 << 20
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4, destination.count / minimumPart))
+        if parts == 1 { return try readPart(destination, byteOffset: byteOffset, subject: subject) }
+        // Part boundaries on 4 KiB multiples keep each thread on whole pages.
+        let step = (destination.count / parts + 4095) & ~4095
+        let lock = NSLock()
+        var finite = true, failure: Error?
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            let lo = min(k * step, destination.count), hi = min(lo + step, destination.count)
+            guard lo < hi else { return }
+            do {
+                let ok = try readPart(UnsafeMutableRawBufferPointer(rebasing: destination[lo..<hi]), byteOffset: byteOffset + lo, subject: subject)
+                if !ok { lock.lock(); finite = false; lock.unlock() }
+            } catch {
+                lock.lock(); failure = error; lock.unlock()
+            }
+        }
+        if let failure { throw failure }
+        return finite
+    }
+
+    private func readPart(_ destination: UnsafeMutableRawBufferPointer, byteOffset: Int, subject: String) throws -> Bool {
         let chunk = 1 << 18
-        var done = 0
+        var done = 0, finite = true
         while done < destination.count {
             let want = min(chunk, destination.count - done)
             var got = 0
@@ -66,9 +89,10 @@ final class HDF5RawReader: @unchecked Sendable {
                 }
                 got += n
             }
-            inspect?(UnsafeRawBufferPointer(rebasing: destination[done..<(done + want)]))
+            if finite && !allFloatsFinite(UnsafeRawBufferPointer(rebasing: destination[done..<(done + want)])) { finite = false }
             done += want
         }
+        return finite
     }
 }
 
