@@ -19,6 +19,25 @@ final class MaskTests: XCTestCase {
         XCTAssertEqual(acceleration, 4, accuracy: 0.1, "mean acceleration over \(trials) masks")
     }
 
+    func testCartesianDescriptionRecoversTheAccelerationAndACS() throws {
+        var rng = SeededGenerator(seed: 3)
+        let masks = try (0..<200).map { _ in
+            try MaskSpec.cartesianRandom(acceleration: 4, acsLines: 6).make(height: 8, width: 96, using: &rng)
+        }
+        guard case let .cartesianRandom(r, fraction, acs)? = MaskSpec.cartesianDescription(of: masks) else {
+            return XCTFail("column masks must be described as random Cartesian lines")
+        }
+        XCTAssertEqual(r, 4, accuracy: 0.15)
+        XCTAssertNil(fraction)
+        // Random outer columns may touch the block, so the narrowest block seen is the true ACS width.
+        XCTAssertEqual(acs, 6)
+        // Not column masks: pixels, or a column only partly sampled.
+        let pixels = try MaskSpec.randomPixels(missingProbability: 0.5).make(height: 8, width: 96, using: &rng)
+        XCTAssertNil(MaskSpec.cartesianDescription(of: [masks[0], pixels]))
+        XCTAssertNil(MaskSpec.cartesianDescription(of: []))
+        XCTAssertNil(MaskSpec.cartesianDescription(of: [RealArray(zeros: [8, 96])]))
+    }
+
     func testEquispacedMatchesAcceleration() throws {
         var rng = SeededGenerator(seed: 2)
         let mask = try SamplingMasks.cartesianEquispaced(width: 320, acceleration: 8, acsLines: 12, using: &rng)

@@ -77,10 +77,11 @@ final class ObjectiveTests: SingleThreadTorchTestCase {
         XCTAssertEqual(analytic, numeric, accuracy: 1e-3 * max(abs(numeric), 1))
     }
 
-    /// With A = I and δ = 0 the ambient loss is the clean EDM loss, for image and k-space data.
+    /// With A = I, δ = 0 and no σ floor the ambient loss is the clean EDM loss, for image and k-space data.
     func testAmbientLossWithFullObservationEqualsCleanLoss() throws {
         for corruption in CorruptionKind.allCases {
             var ambient = DiffusionTestData.options(.ambient, corruption)
+            ambient.ambientSigmaMin = 0
             ambient.imageMask = .full
             ambient.furtherCorruption = .pixels(probability: 0)
             var oracle = ambient

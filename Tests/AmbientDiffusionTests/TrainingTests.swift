@@ -92,6 +92,28 @@ final class TrainingTests: SingleThreadTorchTestCase {
         XCTAssertTrue(text.contains("\"learning_rate\""), text)
     }
 
+    func testAmbientKSpaceTrainingStaysAboveItsSigmaFloor() throws {
+        var options = try DiffusionTestData.options(.ambient, .fourier).resolved()
+        XCTAssertEqual(options.ambientSigmaMin, 0.2, "k-space ambient default floor")
+        XCTAssertEqual(options.lowestTrainedSigma, 0.2)
+        options.ambientSigmaMin = 0.5
+        XCTAssertEqual(options.lowestTrainedSigma, 0.5)
+        options.objective = .naive
+        XCTAssertEqual(options.lowestTrainedSigma, 0, "baselines see the whole σ range")
+        XCTAssertEqual(try DiffusionTestData.options(.ambient, .image).resolved().lowestTrainedSigma, 0)
+        // Draws respect the floor and keep EDM's log-normal shape above it (median of the truncated law).
+        var rng = SeededGenerator(seed: 9)
+        let sampler = LogNormalSigma(mean: -1.2, std: 1.2, minimum: 0.3)
+        let draws = (0..<4000).map { _ in sampler.sample(using: &rng) }.sorted()
+        XCTAssertGreaterThanOrEqual(draws[0], 0.3)
+        // P(σ ≥ 0.3) = P(z ≥ −0.003) ≈ 0.501; the truncated median is at z with P(z ≥ z_m) = 0.2507, z_m ≈ 0.672
+        // (without the floor the median would be e^−1.2 ≈ 0.30).
+        XCTAssertEqual(draws[2000], Foundation.exp(-1.2 + 1.2 * 0.672), accuracy: 0.04)
+        var bad = options
+        bad.ambientSigmaMin = -1
+        XCTAssertThrowsError(try bad.resolved()) { XCTAssertTrue("\($0)".contains("ambient_sigma_min"), "\($0)") }
+    }
+
     func testBadInputsThrowNamedErrors() throws {
         let options = DiffusionTestData.options(.ambient, .image)
         let dataset = try InMemoryImageDataset(images: DiffusionTestData.smoothImages(count: 2, size: 8, seed: 1))

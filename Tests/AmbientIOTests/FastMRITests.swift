@@ -43,6 +43,26 @@ final class FastMRITests: XCTestCase {
         XCTAssertEqual(volume.slice(2), try file.readKSpace(slice: 2))
     }
 
+    func testLargeSlicesReadInParallelPartsAndFindNaNInAnyPart() throws {
+        // 8 MiB per slice: the raw reader splits it into parts read by separate threads.
+        let shape = [2, 16, 256, 256]
+        var rng = SeededGenerator(seed: 4)
+        var volume = ComplexArray.gaussianNoise(shape: shape, variance: 2, using: &rng)
+        let plane = shape.dropFirst().reduce(1, *)
+        volume.withUnsafeMutableBufferPointer { $0[2 * plane - 3] = Complex32(.nan, 0) }  // near the end of slice 1
+        let path = try makeTemporaryDirectory(self) + "/large.h5"
+        let writer = try FastMRIWriter(path: path)
+        try writer.writeKSpace(volume)
+        try writer.commit()
+        let file = try FastMRIFile(path)
+        var buffer = ComplexArray(zeros: [])
+        try file.readKSpace(slice: 0, into: &buffer)
+        XCTAssertEqual(buffer, volume.slice(0))
+        XCTAssertThrowsError(try file.readKSpace(slice: 1, into: &buffer)) { error in
+            XCTAssertTrue("\(error)".contains("slice 1"), "\(error)")
+        }
+    }
+
     func testWriterRoundTripAndH5pyReadsIt() throws {
         let dir = try makeTemporaryDirectory(self)
         let kspace = randomComplex([2, 3, 8, 6], seed: 7)
