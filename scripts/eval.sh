@@ -54,9 +54,16 @@ for r in 4 6 8; do
         | tee "$OUT/metrics-r$r.txt"
 done
 
+echo "== memorisation audit: samples of the ambient and the clean-oracle prior vs the clean training slices"
+for objective in ambient oracle; do
+    "$AMBIENT" sample -q --model "$OUT/prior-$objective" --protocol protocols/brain64-r4.json --seeds 0-31 -o "$OUT/samples-$objective"
+    "$AMBIENT" memorization --samples "$OUT/samples-$objective/samples.npy" --training "$OUT/data/train/target" \
+        -o "$OUT/memorization-$objective" | tee "$OUT/memorization-$objective.txt"
+done
+
 echo "== the real 8-coil brain slice (pictures only)"
 "$AMBIENT" recon -q --method l1-wavelet -r 0.005 -o "$OUT/real/l1-wavelet" data-samples/real/sigpy_brain.h5
 # Poisson-disc sampled: the base prior takes any mask (the fine-tuned prior's input needs Cartesian lines).
 "$AMBIENT" recon -q --method ambient-dps -i "$DPS_STEPS" --model "$BASE" -o "$OUT/real/dps-base" data-samples/real/sigpy_brain.h5 \
     || echo "eval: DPS on the real slice failed (see above)"
-echo "eval: tables in $OUT/metrics-r{4,6,8}.txt, figures in $OUT/figure-r*.png"
+echo "eval: tables in $OUT/metrics-r{4,6,8}.txt, figures in $OUT/figure-r*.png, audits in $OUT/memorization-*.txt"

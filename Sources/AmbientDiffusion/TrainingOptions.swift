@@ -40,7 +40,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var sigmaData: Float = 0.5
     public var pMean: Float = -1.2
     public var pStd: Float = 1.2
-    /// Lowest training σ of the ambient objective (nil: 0.2 for k-space, 0 for images). Below some σ
+    /// Lowest training σ of the ambient objective (nil: 0.1 for k-space, 0 for images). Below some σ
     /// the dropped samples' target through EDM's c_out grows as 1/σ and its error, which no input
     /// can explain, dominates λ(σ)-weighted training; the model is trained, and sampled, only above it.
     public var ambientSigmaMin: Float?
@@ -115,7 +115,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             r.furtherCorruption = corruption == .image ? .pixels(probability: 0.1) : .lineFraction(fraction: 0.2)
         }
         if r.maskChannel == nil { r.maskChannel = objective == .ambient }
-        if r.ambientSigmaMin == nil { r.ambientSigmaMin = corruption == .fourier ? 0.2 : 0 }
+        if r.ambientSigmaMin == nil { r.ambientSigmaMin = corruption == .fourier ? 0.1 : 0 }
         func bad(_ key: String, _ message: String) -> AmbientError { AmbientError(.badArgument, key, message) }
         guard batchSize >= 1 else { throw bad("batch_size", "must be ≥ 1, got \(batchSize)") }
         guard steps >= 0 else { throw bad("steps", "must be ≥ 0, got \(steps)") }
@@ -136,7 +136,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// The lowest σ this model was trained at: `ambientSigmaMin` for the ambient objective, else 0.
     /// Samplers stop their schedules there (the last step lands on D(x; σ_min)).
-    public var lowestTrainedSigma: Float { objective == .ambient ? (ambientSigmaMin ?? (corruption == .fourier ? 0.2 : 0)) : 0 }
+    public var lowestTrainedSigma: Float { objective == .ambient ? (ambientSigmaMin ?? (corruption == .fourier ? 0.1 : 0)) : 0 }
 
     /// Input channels the network needs: 2 image channels plus the mask channel if any.
     public var networkInputChannels: Int { 2 + ((maskChannel ?? (objective == .ambient)) ? 1 : 0) }

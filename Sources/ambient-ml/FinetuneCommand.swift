@@ -17,7 +17,7 @@ enum FinetuneCommand: Command {
         samples only), naive (the corrupted data as if clean) or oracle (needs --targets with the complex truth).
         The base (a diffusers folder, checkpoint or run folder) is adapted to the objective's input channels so that
         it initially computes exactly what the base did (new mask channel zero-initialised).
-        Ambient on k-space trains only at σ ≥ ambient_sigma_min (default 0.2: below it the lines Ã drops can only be
+        Ambient on k-space trains only at σ ≥ ambient_sigma_min (default 0.1: below it the lines Ã drops can only be
         predicted through a 1/σ-scaled output) and records the data's masks as prior_mask; `recon` and `sample` stop
         their schedules at that σ and draw the prior's fixed Ã like those masks (docs/results.md).
         """

@@ -94,8 +94,8 @@ final class TrainingTests: SingleThreadTorchTestCase {
 
     func testAmbientKSpaceTrainingStaysAboveItsSigmaFloor() throws {
         var options = try DiffusionTestData.options(.ambient, .fourier).resolved()
-        XCTAssertEqual(options.ambientSigmaMin, 0.2, "k-space ambient default floor")
-        XCTAssertEqual(options.lowestTrainedSigma, 0.2)
+        XCTAssertEqual(options.ambientSigmaMin, 0.1, "k-space ambient default floor")
+        XCTAssertEqual(options.lowestTrainedSigma, 0.1)
         options.ambientSigmaMin = 0.5
         XCTAssertEqual(options.lowestTrainedSigma, 0.5)
         options.objective = .naive
