@@ -88,7 +88,9 @@ public enum AmbientMain {
     /// glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB), so after
     /// the first slice buffer every slice-sized array comes from the heap, where freed blocks are
     /// rarely returned: a batch recon grew to ~10 slice buffers. A fixed threshold keeps arrays of
-    /// 1 MiB and more in their own mappings, returned to the system when freed.
+    /// 1 MiB and more in their own mappings, returned to the system when freed. Only for the classical
+    /// executable: libtorch reallocates its multi-MiB activations every step, and mapping them afresh
+    /// each time cost training 40 % of its speed in page faults.
     static func keepLargeBuffersOffTheHeap() {
         _ = mallopt(ambient_M_MMAP_THRESHOLD(), 1 << 20)
     }
@@ -102,7 +104,7 @@ public enum AmbientMain {
             exit(argv.isEmpty ? 1 : 0)
         }
         if handsOffML && needsML(argv) { handOff(argv) }
-        keepLargeBuffersOffTheHeap()
+        if handsOffML { keepLargeBuffersOffTheHeap() }
         guard let command = commands.first(where: { $0.name == name }) else {
             printError("ambient: unknown command '\(name)'\n\n" + help(commands))
             exit(2)
