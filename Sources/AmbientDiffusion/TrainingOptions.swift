@@ -115,7 +115,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             r.furtherCorruption = corruption == .image ? .pixels(probability: 0.1) : .lineFraction(fraction: 0.2)
         }
         if r.maskChannel == nil { r.maskChannel = objective == .ambient }
-        if r.ambientSigmaMin == nil { r.ambientSigmaMin = corruption == .fourier ? 0.1 : 0 }
+        if r.ambientSigmaMin == nil { r.ambientSigmaMin = Self.defaultAmbientSigmaMin(corruption) }
         func bad(_ key: String, _ message: String) -> AmbientError { AmbientError(.badArgument, key, message) }
         guard batchSize >= 1 else { throw bad("batch_size", "must be ≥ 1, got \(batchSize)") }
         guard steps >= 0 else { throw bad("steps", "must be ≥ 0, got \(steps)") }
@@ -136,7 +136,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// The lowest σ this model was trained at: `ambientSigmaMin` for the ambient objective, else 0.
     /// Samplers stop their schedules there (the last step lands on D(x; σ_min)).
-    public var lowestTrainedSigma: Float { objective == .ambient ? (ambientSigmaMin ?? (corruption == .fourier ? 0.1 : 0)) : 0 }
+    public var lowestTrainedSigma: Float { objective == .ambient ? (ambientSigmaMin ?? Self.defaultAmbientSigmaMin(corruption)) : 0 }
+
+    /// 0.1 for k-space (measured on the brain protocol: 0.05 and 0.2 gave lower SSIM or PSNR, docs/results.md);
+    /// none for image masks, whose dropped pixels the Ambient papers train at every σ.
+    static func defaultAmbientSigmaMin(_ corruption: CorruptionKind) -> Float { corruption == .fourier ? 0.1 : 0 }
 
     /// Input channels the network needs: 2 image channels plus the mask channel if any.
     public var networkInputChannels: Int { 2 + ((maskChannel ?? (objective == .ambient)) ? 1 : 0) }
