@@ -46,26 +46,45 @@ public final class FastMRIKSpaceDataset: TrainingDataset, @unchecked Sendable {
     public var count: Int { slices.count }
 
     public func example(at index: Int) throws -> TrainingExample {
-        guard index >= 0, index < slices.count else {
-            throw AmbientError(.badArgument, "training data", "example \(index) out of range 0..<\(slices.count)")
-        }
-        let (f, slice) = slices[index]
+        let (f, slice) = try location(of: index)
         let file = files[f]
-        var kspace = try file.readKSpace(slice: slice)
-        if kspace.rank == 2 { kspace = kspace.reshaped([1] + kspace.shape) }
-        let name = URL(fileURLWithPath: file.info.path).lastPathComponent
-        let mask: RealArray
-        if let spec = retrospectiveMask {
-            var rng = SeededGenerator(hashing: [name, String(slice)])
-            mask = try spec.make(height: planeShape[0], width: planeShape[1], using: &rng)
-        } else {
-            mask = try file.sliceMask(slice) ?? file.planeMask ?? CalibrationRegion.samplingPattern(of: kspace)
-        }
+        var kspace = try coilKSpace(file, slice)
+        let mask = try samplingMask(file: file, slice: slice, kspace: kspace)
         kspace = kspace.multipliedBroadcast(by: mask)
         let maps = try sensitivities(index: index, file: file, slice: slice, kspace: kspace)
         let scale = 1 / (try zeroFilledScale(kspace: kspace, maps: maps, mask: mask, subject: "\(file.info.path) slice \(slice)"))
         let reference = try truth(file: file, slice: slice).flatMap { $0.shape == planeShape ? $0 * scale : nil }
         return TrainingExample(kspace: kspace * scale, maps: maps, mask: mask, reference: reference)
+    }
+
+    /// The sampling mask of example `index` alone: k-space is read only when the file stores no mask.
+    public func samplingMask(at index: Int) throws -> RealArray {
+        let (f, slice) = try location(of: index)
+        return try samplingMask(file: files[f], slice: slice, kspace: nil)
+    }
+
+    private func location(of index: Int) throws -> (file: Int, slice: Int) {
+        guard index >= 0, index < slices.count else {
+            throw AmbientError(.badArgument, "training data", "example \(index) out of range 0..<\(slices.count)")
+        }
+        return slices[index]
+    }
+
+    /// The retrospective mask (seeded by file name + slice), else the file's slice or plane mask, else
+    /// the pattern of nonzero samples in `kspace` (read here when nil).
+    private func samplingMask(file: FastMRIFile, slice: Int, kspace: ComplexArray?) throws -> RealArray {
+        if let spec = retrospectiveMask {
+            var rng = SeededGenerator(hashing: [URL(fileURLWithPath: file.info.path).lastPathComponent, String(slice)])
+            return try spec.make(height: planeShape[0], width: planeShape[1], using: &rng)
+        }
+        if let stored = try file.sliceMask(slice) ?? file.planeMask { return stored }
+        return CalibrationRegion.samplingPattern(of: try kspace ?? coilKSpace(file, slice))
+    }
+
+    /// [C, H, W]; single-coil files as one coil.
+    private func coilKSpace(_ file: FastMRIFile, _ slice: Int) throws -> ComplexArray {
+        let kspace = try file.readKSpace(slice: slice)
+        return kspace.rank == 2 ? kspace.reshaped([1] + kspace.shape) : kspace
     }
 
     private func sensitivities(index: Int, file: FastMRIFile, slice: Int, kspace: ComplexArray) throws -> ComplexArray {

@@ -58,8 +58,8 @@ enum FinetuneCommand: Command {
         case .image:
             dataset = try TrainingFolders.loadImages(inputs, progress: options.showProgress)
         }
-        if options.corruption == .fourier && options.objective == .ambient && options.priorMask == nil {
-            options.priorMask = try describeMasks(dataset)
+        if let kspaceData = dataset as? FastMRIKSpaceDataset, options.objective == .ambient && options.priorMask == nil {
+            options.priorMask = try describeMasks(kspaceData)
             if case let .cartesianRandom(r, _, acs)? = options.priorMask {
                 note("training masks: random Cartesian lines, R ≈ \(String(format: "%.2f", r)), \(acs ?? 0) centre lines (posterior sampling draws the prior's Ã like these)")
             }
@@ -74,10 +74,11 @@ enum FinetuneCommand: Command {
         }, dataset: dataset, run: run, resume: args.flag("resume"), steps: try args.int("steps"))
     }
 
-    /// The data's sampling masks as a spec, from up to 64 slices spread over the dataset.
-    static func describeMasks(_ dataset: TrainingDataset) throws -> MaskSpec? {
+    /// The data's sampling masks as a spec, from up to 64 slices spread over the dataset (masks only: no
+    /// k-space, maps or truth are read where the files store their masks).
+    static func describeMasks(_ dataset: FastMRIKSpaceDataset) throws -> MaskSpec? {
         let count = min(dataset.count, 64)
-        let masks = try (0..<count).compactMap { try dataset.example(at: $0 * dataset.count / count).mask }
+        let masks = try (0..<count).map { try dataset.samplingMask(at: $0 * dataset.count / count) }
         return MaskSpec.cartesianDescription(of: masks)
     }
 }

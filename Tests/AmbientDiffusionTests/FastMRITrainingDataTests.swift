@@ -27,6 +27,7 @@ final class FastMRITrainingDataTests: SingleThreadTorchTestCase {
             let example = try dataset.example(at: index)
             let mask = try XCTUnwrap(example.mask), maps = try XCTUnwrap(example.maps), kspace = try XCTUnwrap(example.kspace)
             XCTAssertEqual(mask, source.masks.slice(index))
+            XCTAssertEqual(try dataset.samplingMask(at: index), mask, "the mask-only read sees the example's mask")
             // Scaled exactly as posterior sampling will scale it at inference.
             XCTAssertEqual(try zeroFilledScale(kspace: kspace, maps: maps, mask: mask), 1, accuracy: 1e-4)
             // The reference keeps its relation to the data: A x_ref = y after scaling.
@@ -34,6 +35,7 @@ final class FastMRITrainingDataTests: SingleThreadTorchTestCase {
             assertClose(LinearOperator.sense(maps: maps, mask: mask).forward(reference), kspace, relative: 1e-4)
         }
         XCTAssertThrowsError(try dataset.example(at: 3))
+        XCTAssertThrowsError(try dataset.samplingMask(at: 3))
         XCTAssertThrowsError(try FastMRIKSpaceDataset(paths: [folder.appendingPathComponent("missing.h5").path]))
 
         let trainer = try Trainer(network: DiffusionTestData.network(inputChannels: 3), dataset: dataset,
