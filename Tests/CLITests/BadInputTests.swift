@@ -27,6 +27,10 @@ final class BadInputTests: XCTestCase {
         try expectFailure(["nonsense"], in: dir, mentions: ["unknown command 'nonsense'"])
         try expectFailure(["mask", "--type", "cartesian-random", "m.npy"], in: dir, mentions: ["--acceleration"])
         try expectFailure(["fft", "-t", "two", "a", "b"], in: dir, mentions: ["--threads expects an integer"])
+        try expectFailure(["recon", "--method", "zero-filled", "--data-consistency", "exact", "in", "out"], in: dir,
+                          mentions: ["--data-consistency must be none, replace or cg", "'exact'"])
+        try expectFailure(["recon", "--method", "zero-filled", "--masks-per-sample", "0", "in", "out"], in: dir,
+                          mentions: ["--masks-per-sample"])
     }
 
     func testTruncatedNaNAndWrongShapes() throws {
