@@ -6,14 +6,15 @@
 # zero-filled, ℓ1-wavelet, DPS under each prior (and the base prior before fine-tuning) and A-OS,
 # and evaluates with fastMRI's metrics.
 # Needs `make corpus` and the base model. Knobs: EVAL_STEPS (fine-tuning steps), EVAL_DPS_STEPS
-# (network evaluations per sample), EVAL_OUT.
+# (network evaluations per sample), EVAL_OUT. Fine-tunings resume from their newest checkpoint in
+# EVAL_OUT, so an interrupted run, or a rerun with a larger EVAL_STEPS, continues where it stopped.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AMBIENT=$(realpath "${1:-$ROOT/.build/release/ambient}")
 RAW=${CORPUS_DIR:-$ROOT/corpus}/raw
 OUT=${EVAL_OUT:-$ROOT/eval-out}
 BASE=${EVAL_BASE:-$ROOT/data-samples/models/base64}
-STEPS=${EVAL_STEPS:-1000}
+STEPS=${EVAL_STEPS:-3000}
 DPS_STEPS=${EVAL_DPS_STEPS:-100}
 # Every learned prior gets the same posterior settings: 2 samples averaged, a final 5-step CG
 # projection onto the data; the ambient prior averages its denoiser over 2 fixed masks per step.
@@ -35,7 +36,7 @@ for objective in ambient naive oracle; do
     extra=()
     [[ $objective == oracle ]] && extra=(--targets "$OUT/data/train/target")
     "$AMBIENT" finetune -q --base "$BASE" --options protocols/training/finetune-brain64.json --objective "$objective" \
-        --steps "$STEPS" "${extra[@]}" -o "$OUT/prior-$objective" "$OUT/data/train/kspace"
+        --steps "$STEPS" --resume "${extra[@]}" -o "$OUT/prior-$objective" "$OUT/data/train/kspace"
 done
 
 echo "== reconstruction and evaluation"

@@ -7,13 +7,19 @@ public enum Simulation {
         precondition(image.rank >= 2 && size.count == 2, "resizeInKSpace: needs [.., H, W] and [H, W]")
         let h = image.shape[image.rank - 2], w = image.shape[image.rank - 1]
         if [h, w] == size { return image }
-        let k = FFT.forward(image)
-        let batch = image.count / (h * w)
+        let scale = (Float(size[0] * size[1]) / Float(h * w)).squareRoot()
+        return FFT.inverse(recentred(FFT.forward(image), to: size, scale: scale))
+    }
+
+    /// k-space [.., H, W] on a [H', W'] grid with the same centre (index ⌊N/2⌋ goes to ⌊N'/2⌋),
+    /// zero-padded or cropped, times `scale`.
+    public static func recentred(_ k: ComplexArray, to size: [Int], scale: Float = 1) -> ComplexArray {
+        precondition(k.rank >= 2 && size.count == 2, "recentred: needs [.., H, W] and [H, W]")
+        let h = k.shape[k.rank - 2], w = k.shape[k.rank - 1]
+        let batch = k.count / max(h * w, 1)
         let (nh, nw) = (size[0], size[1])
-        var out = ComplexArray(zeros: Array(image.shape.dropLast(2)) + size)
-        // Centre index ⌊N/2⌋ maps to ⌊N'/2⌋.
+        var out = ComplexArray(zeros: Array(k.shape.dropLast(2)) + size)
         let dy = nh / 2 - h / 2, dx = nw / 2 - w / 2
-        let scale = (Float(nh * nw) / Float(h * w)).squareRoot()
         k.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for b in 0..<batch {
@@ -29,7 +35,7 @@ public enum Simulation {
                 }
             }
         }
-        return FFT.inverse(out)
+        return out
     }
 
     /// Bilinear resampling of a real image [H, W] to `size` (for magnitude volumes whose k-space

@@ -58,17 +58,9 @@ struct PosteriorReconstructor: LearnedReconstructor {
         let m = sizeMultiple
         let ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m
         guard ph != h || pw != w else { return slice }
-        let dy = ph / 2 - h / 2, dx = pw / 2 - w / 2
         let scale = (Float(ph * pw) / Float(h * w)).squareRoot()
-        let coils = slice.kspace.shape[0]
-        var kspace = ComplexArray(zeros: [coils, ph, pw])
-        var mask = RealArray(zeros: [ph, pw])
-        for y in 0..<h {
-            for x in 0..<w {
-                mask[y + dy, x + dx] = slice.mask[y, x]
-                for c in 0..<coils { kspace[c, y + dy, x + dx] = slice.kspace[c, y, x] * scale }
-            }
-        }
+        let kspace = Simulation.recentred(slice.kspace, to: [ph, pw], scale: scale)
+        let mask = Simulation.recentred(slice.mask.complex, to: [ph, pw]).magnitude
         return PosteriorSlice(kspace: kspace, maps: Simulation.resizeInKSpace(slice.maps, to: [ph, pw]), mask: mask, name: slice.name)
     }
 }

@@ -40,6 +40,10 @@ enum TrainingArguments {
         if resume, let latest = Checkpoint.latest(in: run.appendingPathComponent("checkpoints")) {
             note("resuming from \(latest.path)")
             trainer = try Trainer.resume(from: latest, dataset: dataset, runDirectory: run, steps: steps)
+            guard trainer.step <= trainer.options.steps else {
+                throw AmbientError(.badArgument, "--steps", "\(run.path) is already at step \(trainer.step), past the \(trainer.options.steps) asked for; "
+                                   + "use another output folder to train fewer steps")
+            }
         } else {
             if resume { note("no checkpoint in \(run.path)/checkpoints: starting fresh") }
             trainer = try makeTrainer()
@@ -48,9 +52,13 @@ enum TrainingArguments {
         try trainer.options.jsonData().write(to: run.appendingPathComponent("training_options.json"))
         let summary = try trainer.run()
         try TrainedModel.export(trainer, to: run.appendingPathComponent("model"))
-        note(String(format: "trained %d steps (%.2f steps/s; per step: network %.2fs, data wait %.3fs, FFT loss %.3fs), final loss %.4g",
-                    summary.steps, summary.stepsPerSecond, summary.networkSeconds, summary.dataWaitSeconds,
-                    summary.fourierLossSeconds, summary.finalLoss))
+        if summary.steps == 0 {
+            note("nothing to train: \(run.path) is already at step \(trainer.step); model re-exported")
+        } else {
+            note(String(format: "trained %d steps (%.2f steps/s; per step: network %.2fs, data wait %.3fs, FFT loss %.3fs), final loss %.4g",
+                        summary.steps, summary.stepsPerSecond, summary.networkSeconds, summary.dataWaitSeconds,
+                        summary.fourierLossSeconds, summary.finalLoss))
+        }
         note("model: \(run.path)/model   log: \(run.path)/training_log.jsonl   curve: \(run.path)/loss_curve.png")
     }
 }

@@ -105,10 +105,24 @@ final class DataPipelineTests: XCTestCase {
         // Resuming a finished run with more steps continues from its checkpoint.
         let resumed = try ambient(["finetune", "-q", "-t", "1", "--base", "base", "--steps", "3", "--resume", "-o", "tuned", "sim/kspace"], in: dir)
         XCTAssertTrue(resumed.stderr.contains("resuming from"), resumed.stderr)
+        // Resuming at the steps already done trains nothing; asking for fewer is refused, not ignored.
+        let rerun = try ambient(["finetune", "-q", "-t", "1", "--base", "base", "--steps", "3", "--resume", "-o", "tuned", "sim/kspace"], in: dir)
+        XCTAssertTrue(rerun.stderr.contains("nothing to train"), rerun.stderr)
+        let fewer = try CLI.run(["finetune", "-q", "-t", "1", "--base", "base", "--steps", "2", "--resume", "-o", "tuned", "sim/kspace"], in: dir)
+        XCTAssertNotEqual(fewer.status, 0)
+        XCTAssertTrue(fewer.stderr.contains("already at step 3"), fewer.stderr)
         _ = try ambient(["recon", "-q", "-t", "1", "--method", "ambient-dps", "--model", "tuned", "-i", "3", "--samples", "2",
                          "-o", "dps", "sim/kspace"], in: dir)
         let h5 = try HDF5File(path: dir.appendingPathComponent("dps/phantom.h5").path).root
         XCTAssertTrue(h5.contains("reconstruction") && h5.contains("uncertainty"))
+        // Samples are seeded by file name and slice: the same scan in another folder reconstructs identically.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("moved"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("sim/kspace/phantom.h5"), to: dir.appendingPathComponent("moved/phantom.h5"))
+        _ = try ambient(["recon", "-q", "-t", "1", "--method", "ambient-dps", "--model", "tuned", "-i", "3", "--samples", "2",
+                         "-o", "dps-moved", "moved"], in: dir)
+        let here: RealArray = try h5.dataset("reconstruction").read()
+        let there: RealArray = try HDF5File(path: dir.appendingPathComponent("dps-moved/phantom.h5").path).root.dataset("reconstruction").read()
+        XCTAssertEqual(here, there)
         _ = try ambient(["recon", "-q", "-t", "1", "--method", "ambient-os", "--model", "tuned", "-o", "os", "sim/kspace"], in: dir)
         // A plane the U-Net cannot take as is (15×15 with one downsampling) is padded in k-space and
         // cropped back: the reconstruction keeps the input's size.

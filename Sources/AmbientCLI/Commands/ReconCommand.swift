@@ -86,7 +86,8 @@ public enum ReconCommand: Command {
             let paths = try args.requirePositionals(["<kspace>", "<output>"])
             let scan = try ArrayScan(path: paths[0], maskOverride: mask, mapsOverride: maps)
             let slices = try (0..<scan.sliceCount).map { try scan.slice($0) }
-            let images = try settings.reconstructSlices(slices, names: slices.indices.map { "\(paths[0]) slice \($0)" }, learned: learned).map(\.image)
+            let name = (paths[0] as NSString).lastPathComponent
+            let images = try settings.reconstructSlices(slices, names: slices.indices.map { "\(name) slice \($0)" }, learned: learned).map(\.image)
             try ArrayFiles.write(images.count == 1 ? images[0] : ComplexArray.stack(images), to: paths[1])
         }
     }
@@ -109,7 +110,8 @@ public enum ReconCommand: Command {
                 for start in stride(from: 0, to: scan.sliceCount, by: groupSize) {
                     let indices = Array(start..<min(start + groupSize, scan.sliceCount))
                     let group = try indices.map { try scan.slice($0) }
-                    let names = indices.map { "\(file) slice \($0)" }
+                    // Samples are seeded by file name and slice, not path: a scan reconstructs the same wherever it lies.
+                    let names = indices.map { "\((file as NSString).lastPathComponent) slice \($0)" }
                     let steps = StepProgress(label: "  \(stem) slices \(indices.first!)-\(indices.last!)",
                                              enabled: settings.method.isLearned && !quiet)
                     let results = try settings.reconstructSlices(group, names: names, learned: learned, progress: steps.report)
