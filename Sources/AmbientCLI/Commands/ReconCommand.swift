@@ -102,7 +102,8 @@ public enum ReconCommand: Command {
         for file in files {
             batch.process(file) {
                 let scan = try ScanFiles.open(file, mask: mask, maps: maps)
-                let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                let fileName = (file as NSString).lastPathComponent
+                let stem = (fileName as NSString).deletingPathExtension
                 var images: [RealArray] = [], uncertainties: [RealArray] = []
                 // Memory stays bounded by a group of slices, not the volume: --slice-batch slices for the
                 // learned methods (which batch them through the network), one at a time otherwise.
@@ -111,7 +112,7 @@ public enum ReconCommand: Command {
                     let indices = Array(start..<min(start + groupSize, scan.sliceCount))
                     let group = try indices.map { try scan.slice($0) }
                     // Samples are seeded by file name and slice, not path: a scan reconstructs the same wherever it lies.
-                    let names = indices.map { "\((file as NSString).lastPathComponent) slice \($0)" }
+                    let names = indices.map { "\(fileName) slice \($0)" }
                     let steps = StepProgress(label: "  \(stem) slices \(indices.first!)-\(indices.last!)",
                                              enabled: settings.method.isLearned && !quiet)
                     let results = try settings.reconstructSlices(group, names: names, learned: learned, progress: steps.report)
