@@ -6,8 +6,9 @@
 # zero-filled, ℓ1-wavelet, DPS under each prior (and the base prior before fine-tuning) and A-OS,
 # and evaluates with fastMRI's metrics.
 # Needs `make corpus` and the base model. Knobs: EVAL_STEPS (fine-tuning steps), EVAL_DPS_STEPS
-# (network evaluations per sample), EVAL_OUT. Fine-tunings resume from their newest checkpoint in
-# EVAL_OUT, so an interrupted run, or a rerun with a larger EVAL_STEPS, continues where it stopped.
+# (network evaluations per sample), EVAL_SAMPLES (posterior samples averaged), EVAL_OUT.
+# Fine-tunings resume from their newest checkpoint in EVAL_OUT, so an interrupted run, or a rerun
+# with a larger EVAL_STEPS, continues where it stopped.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AMBIENT=$(realpath "${1:-$ROOT/.build/release/ambient}")

@@ -86,8 +86,7 @@ public enum ReconCommand: Command {
             let paths = try args.requirePositionals(["<kspace>", "<output>"])
             let scan = try ArrayScan(path: paths[0], maskOverride: mask, mapsOverride: maps)
             let slices = try (0..<scan.sliceCount).map { try scan.slice($0) }
-            let name = (paths[0] as NSString).lastPathComponent
-            let images = try settings.reconstructSlices(slices, names: slices.indices.map { "\(name) slice \($0)" }, learned: learned).map(\.image)
+            let images = try settings.reconstructSlices(slices, names: sampleNames(paths[0], slices: Array(slices.indices)), learned: learned).map(\.image)
             try ArrayFiles.write(images.count == 1 ? images[0] : ComplexArray.stack(images), to: paths[1])
         }
     }
@@ -102,8 +101,7 @@ public enum ReconCommand: Command {
         for file in files {
             batch.process(file) {
                 let scan = try ScanFiles.open(file, mask: mask, maps: maps)
-                let fileName = (file as NSString).lastPathComponent
-                let stem = (fileName as NSString).deletingPathExtension
+                let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
                 var images: [RealArray] = [], uncertainties: [RealArray] = []
                 // Memory stays bounded by a group of slices, not the volume: --slice-batch slices for the
                 // learned methods (which batch them through the network), one at a time otherwise.
@@ -111,8 +109,7 @@ public enum ReconCommand: Command {
                 for start in stride(from: 0, to: scan.sliceCount, by: groupSize) {
                     let indices = Array(start..<min(start + groupSize, scan.sliceCount))
                     let group = try indices.map { try scan.slice($0) }
-                    // Samples are seeded by file name and slice, not path: a scan reconstructs the same wherever it lies.
-                    let names = indices.map { "\(fileName) slice \($0)" }
+                    let names = sampleNames(file, slices: indices)
                     let steps = StepProgress(label: "  \(stem) slices \(indices.first!)-\(indices.last!)",
                                              enabled: settings.method.isLearned && !quiet)
                     let results = try settings.reconstructSlices(group, names: names, learned: learned, progress: steps.report)
@@ -142,5 +139,11 @@ public enum ReconCommand: Command {
         progress.finish()
         try batch.finish(quiet: quiet)
     }
-}
 
+    /// Names that seed the posterior samples: "<file name> slice <n>", never the folder, so a scan
+    /// reconstructs the same wherever it lies (docs/conventions.md, Randomness).
+    static func sampleNames(_ file: String, slices: [Int]) -> [String] {
+        let name = (file as NSString).lastPathComponent
+        return slices.map { "\(name) slice \($0)" }
+    }
+}
