@@ -49,8 +49,15 @@ public struct ReconSettings: Codable {
     public var priorInput: String = "matched"
     /// Fixed masks Ã per posterior sample that the ambient prior is averaged over.
     public var masksPerSample: Int = 1
+    /// How those masks' estimates are combined: "average" or "selective" (`MaskCombination`).
+    public var maskCombination: String = "average"
     /// Final projection onto the data: "none", "replace" or "cg".
     public var dataConsistency: String = "none"
+    /// ambient-dps warm start: the classical method whose reconstruction (with `lambda`) the reverse
+    /// diffusion starts from, noised to `startSigma` (network units; the zero-filled image's 99th
+    /// percentile is 1). Nil: start from noise at the schedule's σ_max.
+    public var warmStart: ReconMethod?
+    public var startSigma: Float = 1
 
     public init(method: ReconMethod) { self.method = method }
 

@@ -9,8 +9,12 @@ import Foundation
 struct PosteriorReconstructor: LearnedReconstructor {
     /// EDM steps for ambient-dps when -i is not given (each one network call with its gradient).
     static let defaultSteps = 100
+    /// … and with a warm start, which skips the high-noise part of the schedule.
+    static let defaultWarmStartSteps = 30
 
     let sampler: PosteriorSampler
+    /// The classical reconstruction warm-started A-DPS begins from (nil: from noise).
+    let warmStart: ReconSettings?
     let seeds: [UInt64]
     /// Image sides must be multiples of this (2^downsamplings of the U-Net).
     let sizeMultiple: Int
@@ -21,26 +25,36 @@ struct PosteriorReconstructor: LearnedReconstructor {
         let denoiser = try EDMDenoiser(network: model.network, preconditioning: EDMPreconditioning(sigmaData: model.options.sigmaData))
         var config = PosteriorConfig()
         config.method = settings.method == .ambientOS ? .oneStep : .dps
-        config.sampler.steps = settings.iterations ?? Self.defaultSteps
+        config.sampler.steps = settings.iterations ?? (settings.warmStart == nil ? Self.defaultSteps : Self.defaultWarmStartSteps)
         if let zeta = settings.stepSize { config.stepSize = zeta }
         config.samples = settings.method == .ambientOS ? 1 : settings.samples
         config.batchSize = settings.sliceBatch * config.samples
         config.prior = model.options.networkInputChannels > 2 && settings.priorInput == "matched"
             ? try PriorInput.matching(model.options) : .plain
         config.masksPerSample = config.prior == .plain ? 1 : settings.masksPerSample
+        config.maskCombination = MaskCombination(rawValue: settings.maskCombination) ?? .average
         config.dataConsistency = ["replace": .replaceSampled, "cg": .conjugateGradient(iterations: 5, weight: 0.1)][settings.dataConsistency] ?? .none
         // Below its lowest training σ an ambient prior has never denoised: the schedule ends there.
         let floor = model.options.lowestTrainedSigma
         config.sampler.sigmaMin = max(config.sampler.sigmaMin, floor)
         config.oneStepSigma = max(config.oneStepSigma, floor)
+        if let method = settings.warmStart, config.method == .dps {
+            var warm = ReconSettings(method: method)
+            warm.lambda = settings.lambda
+            warmStart = warm
+            config.startSigma = settings.startSigma
+        } else {
+            warmStart = nil
+        }
         sampler = try PosteriorSampler(denoiser: denoiser, config: config.validated())
         sizeMultiple = 1 << max(0, model.network.config.blockOutChannels.count - 1)
         seeds = (0..<UInt64(config.samples)).map { settings.seed &+ $0 }
     }
 
     func reconstruct(_ slices: [ScanSlice], names: [String], progress: ((Int, Int) -> Void)?) throws -> [ReconstructedSlice] {
-        let posteriorSlices = zip(slices, names).map { slice, name in
-            padded(PosteriorSlice(kspace: slice.kspace, maps: slice.maps!, mask: slice.mask, name: name))
+        let posteriorSlices = try zip(slices, names).map { slice, name in
+            padded(PosteriorSlice(kspace: slice.kspace, maps: slice.maps!, mask: slice.mask, name: name,
+                                  initial: try warmStart?.reconstruct(slice, subject: name)))
         }
         return try zip(slices, sampler.reconstruct(slices: posteriorSlices, seeds: seeds, progress: progress)).map { slice, r in
             let plane = Array(slice.kspace.shape.suffix(2))
@@ -61,6 +75,7 @@ struct PosteriorReconstructor: LearnedReconstructor {
         let scale = (Float(ph * pw) / Float(h * w)).squareRoot()
         let kspace = Simulation.recentred(slice.kspace, to: [ph, pw], scale: scale)
         let mask = Simulation.recentred(slice.mask.complex, to: [ph, pw]).magnitude
-        return PosteriorSlice(kspace: kspace, maps: Simulation.resizeInKSpace(slice.maps, to: [ph, pw]), mask: mask, name: slice.name)
+        return PosteriorSlice(kspace: kspace, maps: Simulation.resizeInKSpace(slice.maps, to: [ph, pw]), mask: mask, name: slice.name,
+                              initial: slice.initial.map { Simulation.resizeInKSpace($0, to: [ph, pw]) })
     }
 }

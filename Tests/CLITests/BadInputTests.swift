@@ -31,6 +31,14 @@ final class BadInputTests: XCTestCase {
                           mentions: ["--data-consistency must be none, replace or cg", "'exact'"])
         try expectFailure(["recon", "--method", "zero-filled", "--masks-per-sample", "0", "in", "out"], in: dir,
                           mentions: ["--masks-per-sample"])
+        try expectFailure(["recon", "--method", "zero-filled", "--mask-combination", "median", "in", "out"], in: dir,
+                          mentions: ["--mask-combination must be average or selective", "'median'"])
+        try expectFailure(["recon", "--method", "ambient-dps", "--model", "m", "--warm-start", "ambient-os", "in", "out"], in: dir,
+                          mentions: ["--warm-start must be zero-filled, sense, l1-wavelet or tv", "'ambient-os'"])
+        try expectFailure(["recon", "--method", "l1-wavelet", "--warm-start", "zero-filled", "in", "out"], in: dir,
+                          mentions: ["--warm-start applies to --method ambient-dps only"])
+        try expectFailure(["recon", "--method", "ambient-dps", "--model", "m", "--warm-start", "l1-wavelet", "--start-sigma", "-1", "in", "out"],
+                          in: dir, mentions: ["--start-sigma must be positive"])
     }
 
     func testTruncatedNaNAndWrongShapes() throws {

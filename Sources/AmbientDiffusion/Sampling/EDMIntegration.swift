@@ -11,16 +11,19 @@ enum EDMEvaluation { case predictor, corrector }
 ///   Heun (t_{i+1} > 0): d' = (x_{i+1} − D(x_{i+1}; t_{i+1}))/t_{i+1},  x_{i+1} = x̂ + (t_{i+1} − t̂)(d + d')/2.
 /// Noise is complex with unit variance per real channel, as training's EDM noise.
 /// `afterStep(x_{i+1}, i, x̂, t̂)` may modify the new state (posterior samplers' likelihood step).
+/// `start` [B, H, W] replaces x_0 = t_0·n by start + t_0·n: a warm start from an estimate noised to
+/// t_0 = σ_max (Chung et al. 2022, "Come-Closer-Diffuse-Faster").
 struct EDMIntegrator {
     let config: SamplerConfig
 
-    func run(height: Int, width: Int, generators: inout [SeededGenerator],
+    func run(height: Int, width: Int, generators: inout [SeededGenerator], start: ComplexArray? = nil,
              denoise: (_ x: ComplexArray, _ sigma: Float, _ evaluation: EDMEvaluation) throws -> ComplexArray,
              afterStep: ((_ next: inout ComplexArray, _ step: Int) throws -> Void)? = nil,
              onStep: ((Int) -> Void)? = nil) throws -> ComplexArray {
         let b = generators.count, plane = height * width
         let t = config.noiseLevels
-        var x = ComplexArray(zeros: [b, height, width])
+        var x = start ?? ComplexArray(zeros: [b, height, width])
+        precondition(x.shape == [b, height, width], "EDMIntegrator: start must be [\(b), \(height), \(width)], got \(x.shape)")
         addNoise(to: &x, scale: t[0], plane: plane, generators: &generators)
         for i in 0..<config.steps {
             let tCur = t[i], tNext = t[i + 1]

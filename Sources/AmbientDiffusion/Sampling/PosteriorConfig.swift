@@ -25,6 +25,8 @@ public struct PosteriorConfig: Codable, Equatable, Sendable {
     public var prior: PriorInput = .plain
     /// Fixed masks per sample that the denoiser is averaged over (ambient priors only).
     public var masksPerSample: Int = 1
+    /// How the estimates of those masks are combined.
+    public var maskCombination: MaskCombination = .average
     /// σ of the one-step estimate.
     public var oneStepSigma: Float = 0.003
     public var dataConsistency: DataConsistencyProjection = .none
@@ -34,14 +36,19 @@ public struct PosteriorConfig: Codable, Equatable, Sendable {
     public var scalePercentile: Double = 0.99
     /// Whether results keep every sample (else only mean and std).
     public var keepSamples: Bool = false
+    /// A-DPS warm start (Chung et al. 2022, CCDF): when set, each sample starts from its slice's
+    /// `initial` estimate plus noise of this σ (network units) and the schedule runs from here
+    /// instead of `sampler.sigma_max`.
+    public var startSigma: Float?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case method, sampler, samples, prior
-        case stepSize = "step_size", masksPerSample = "masks_per_sample", oneStepSigma = "one_step_sigma"
+        case stepSize = "step_size", masksPerSample = "masks_per_sample", maskCombination = "mask_combination"
+        case oneStepSigma = "one_step_sigma"
         case dataConsistency = "data_consistency", batchSize = "batch_size", scalePercentile = "scale_percentile"
-        case keepSamples = "keep_samples"
+        case keepSamples = "keep_samples", startSigma = "start_sigma"
     }
 
     public init(from decoder: Decoder) throws {
@@ -53,11 +60,13 @@ public struct PosteriorConfig: Codable, Equatable, Sendable {
         samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? d.samples
         prior = try c.decodeIfPresent(PriorInput.self, forKey: .prior) ?? d.prior
         masksPerSample = try c.decodeIfPresent(Int.self, forKey: .masksPerSample) ?? d.masksPerSample
+        maskCombination = try c.decodeIfPresent(MaskCombination.self, forKey: .maskCombination) ?? d.maskCombination
         oneStepSigma = try c.decodeIfPresent(Float.self, forKey: .oneStepSigma) ?? d.oneStepSigma
         dataConsistency = try c.decodeIfPresent(DataConsistencyProjection.self, forKey: .dataConsistency) ?? d.dataConsistency
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         scalePercentile = try c.decodeIfPresent(Double.self, forKey: .scalePercentile) ?? d.scalePercentile
         keepSamples = try c.decodeIfPresent(Bool.self, forKey: .keepSamples) ?? d.keepSamples
+        startSigma = try c.decodeIfPresent(Float.self, forKey: .startSigma)
     }
 
     /// Checks the settings; errors name the JSON key.
@@ -72,6 +81,11 @@ public struct PosteriorConfig: Codable, Equatable, Sendable {
         guard batchSize >= 1 else { throw bad("batch_size", "must be ≥ 1, got \(batchSize)") }
         guard scalePercentile > 0, scalePercentile <= 1 else { throw bad("scale_percentile", "must lie in (0, 1], got \(scalePercentile)") }
         try dataConsistency.validate()
+        if let startSigma {
+            guard startSigma.isFinite, startSigma > sampler.sigmaMin else {
+                throw bad("start_sigma", "must be finite and above sampler.sigma_min (\(sampler.sigmaMin)), got \(startSigma)")
+            }
+        }
         return self
     }
 }
@@ -87,12 +101,16 @@ public struct PosteriorSlice: Sendable {
     /// Names the slice in errors and seeds its noise (e.g. "file.h5/12"), so a slice's samples do not
     /// depend on which other slices run with it.
     public var name: String
+    /// An estimate of the image [H, W] in the k-space's units (e.g. a classical reconstruction), where
+    /// warm-started A-DPS (`PosteriorConfig.startSigma`) begins.
+    public var initial: ComplexArray?
 
-    public init(kspace: ComplexArray, maps: ComplexArray, mask: RealArray, name: String) {
+    public init(kspace: ComplexArray, maps: ComplexArray, mask: RealArray, name: String, initial: ComplexArray? = nil) {
         self.kspace = kspace
         self.maps = maps
         self.mask = mask
         self.name = name
+        self.initial = initial
     }
 
     public var height: Int { kspace.shape.count == 3 ? kspace.shape[1] : 0 }
@@ -112,6 +130,12 @@ public struct PosteriorSlice: Sendable {
         try kspace.requireFinite(subject, what: "k-space")
         try maps.requireFinite(subject, what: "coil maps")
         try mask.requireFinite(subject, what: "mask")
+        if let initial {
+            guard initial.shape == mask.shape else {
+                throw AmbientError(.badShape, subject, "the initial image must be \(mask.shape), got \(initial.shape)")
+            }
+            try initial.requireFinite(subject, what: "initial image")
+        }
     }
 }
 

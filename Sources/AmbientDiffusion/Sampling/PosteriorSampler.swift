@@ -27,7 +27,12 @@ public final class PosteriorSampler {
     public func reconstruct(slices: [PosteriorSlice], seeds: [UInt64]? = nil,
                             progress: ((_ step: Int, _ total: Int) -> Void)? = nil) throws -> [PosteriorResult] {
         guard !slices.isEmpty else { return [] }
-        for slice in slices { try slice.validate() }
+        for slice in slices {
+            try slice.validate()
+            if config.method == .dps && config.startSigma != nil && slice.initial == nil {
+                throw AmbientError(.badArgument, slice.name.isEmpty ? "slice" : slice.name, "a warm start (start_sigma) needs an initial image for every slice")
+            }
+        }
         let seeds = seeds ?? (0..<UInt64(config.samples)).map { $0 }
         guard !seeds.isEmpty else { throw AmbientError(.badArgument, "--seeds", "no seeds given") }
         guard Set(seeds).count == seeds.count else { throw AmbientError(.badArgument, "--seeds", "seeds repeat") }
@@ -83,13 +88,20 @@ public final class PosteriorSampler {
                 return try config.prior.fixedCorruption(height: h, width: w, maps: job.slice.maps, measuredMask: job.slice.mask, using: &rng)
             }
         }
-        let conditioned = try ConditionedDenoiser(base: denoiser, corruptions: corruptions, height: h, width: w)
+        let conditioned = try ConditionedDenoiser(base: denoiser, corruptions: corruptions, height: h, width: w,
+                                                  combination: config.maskCombination)
         var generators = jobs.map { SeededGenerator(hashing: ["ambient-posterior-noise", $0.slice.name, String($0.seed)]) }
         let zeta = config.stepSize
+        var schedule = config.sampler
+        var start: ComplexArray?
+        if let sigma = config.startSigma {
+            schedule.sigmaMax = sigma
+            start = ComplexArray.stack(jobs.map { $0.slice.initial! })
+        }
         // The predictor's D and pullback at (x̂, t̂), consumed by the likelihood step after the update.
         var pending: (denoised: ComplexArray, pullback: (ComplexArray) throws -> ComplexArray)?
-        let x = try EDMIntegrator(config: config.sampler).run(
-            height: h, width: w, generators: &generators,
+        let x = try EDMIntegrator(config: schedule).run(
+            height: h, width: w, generators: &generators, start: start,
             denoise: { x, sigma, evaluation in
                 guard evaluation == .predictor, zeta > 0 else { return try conditioned.denoise(x, sigma: sigma) }
                 let (denoised, pullback) = try conditioned.denoiseWithPullback(x, sigma: sigma)
@@ -192,6 +204,8 @@ struct PreparedSlice {
     let scale: Float
     let operator_: LinearOperator
     let zeroFilled: ComplexArray
+    /// The warm start's estimate in network units.
+    let initial: ComplexArray?
     var plane: [Int] { mask.shape }
 
     init(_ slice: PosteriorSlice, percentile: Double) throws {
@@ -204,5 +218,7 @@ struct PreparedSlice {
                                     subject: slice.name.isEmpty ? "slice" : slice.name)
         kspace = measured * (1 / scale)
         zeroFilled = operator_.adjoint(kspace)
+        let toNetworkUnits = 1 / scale
+        initial = slice.initial.map { $0 * toNetworkUnits }
     }
 }

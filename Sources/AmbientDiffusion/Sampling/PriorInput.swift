@@ -56,7 +56,7 @@ public enum PriorInput: Codable, Sendable, Equatable {
             let mask = try Corruptions.furtherCorrupt(sampled, by: further, using: &rng)
             let coilMaps = maps ?? ComplexArray(shape: [1, height, width], repeating: .one)
             let operator_ = LinearOperator.sense(maps: coilMaps, mask: mask)
-            return FixedCorruption(mask: mask, input: { operator_.normal($0) })
+            return FixedCorruption(mask: mask, input: { operator_.normal($0) }, maskInKSpace: true)
         }
     }
 }
@@ -69,6 +69,8 @@ struct FixedCorruption {
     let input: (ComplexArray) -> ComplexArray
     /// Whether P is the identity (plain input: nothing to apply).
     var isIdentity = false
+    /// Whether `mask` lives on the k-space grid (Fourier priors) rather than the image's pixels.
+    var maskInKSpace = false
 
     static func identity(height: Int, width: Int) -> FixedCorruption {
         FixedCorruption(mask: RealArray(shape: [height, width], repeating: 1), input: { $0 }, isIdentity: true)
