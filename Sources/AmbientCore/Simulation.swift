@@ -7,8 +7,15 @@ public enum Simulation {
         precondition(image.rank >= 2 && size.count == 2, "resizeInKSpace: needs [.., H, W] and [H, W]")
         let h = image.shape[image.rank - 2], w = image.shape[image.rank - 1]
         if [h, w] == size { return image }
-        let scale = (Float(size[0] * size[1]) / Float(h * w)).squareRoot()
-        return FFT.inverse(recentred(FFT.forward(image), to: size, scale: scale))
+        return FFT.inverse(resizedKSpace(FFT.forward(image), to: size))
+    }
+
+    /// k-space [.., H, W] moved to a [H', W'] grid as `resizeInKSpace` moves an image's: recentred and
+    /// scaled by √(H'W'/HW), so that the unitary FFT keeps pixel values (A'x' = y' for the resized image).
+    public static func resizedKSpace(_ k: ComplexArray, to size: [Int]) -> ComplexArray {
+        precondition(k.rank >= 2 && size.count == 2, "resizedKSpace: needs [.., H, W] and [H, W]")
+        let h = k.shape[k.rank - 2], w = k.shape[k.rank - 1]
+        return recentred(k, to: size, scale: (Float(size[0] * size[1]) / Float(h * w)).squareRoot())
     }
 
     /// k-space [.., H, W] on a [H', W'] grid with the same centre (index ⌊N/2⌋ goes to ⌊N'/2⌋),

@@ -66,14 +66,13 @@ struct PosteriorReconstructor: LearnedReconstructor {
     /// The same acquisition on a k-space grid whose sides are multiples of `sizeMultiple` (the U-Net's
     /// requirement): k-space and mask zero-padded around the centre (the new samples are unmeasured),
     /// maps band-limited-resampled to the finer image grid, k-space scaled as `resizeInKSpace` scales
-    /// images so that A'x' = y' holds for the resampled image. Results are resized back.
+    /// images (`resizedKSpace`) so that A'x' = y' holds for the resampled image. Results are resized back.
     func padded(_ slice: PosteriorSlice) -> PosteriorSlice {
         let h = slice.kspace.shape[1], w = slice.kspace.shape[2]
         let m = sizeMultiple
         let ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m
         guard ph != h || pw != w else { return slice }
-        let scale = (Float(ph * pw) / Float(h * w)).squareRoot()
-        let kspace = Simulation.recentred(slice.kspace, to: [ph, pw], scale: scale)
+        let kspace = Simulation.resizedKSpace(slice.kspace, to: [ph, pw])
         let mask = Simulation.recentred(slice.mask.complex, to: [ph, pw]).magnitude
         return PosteriorSlice(kspace: kspace, maps: Simulation.resizeInKSpace(slice.maps, to: [ph, pw]), mask: mask, name: slice.name,
                               initial: slice.initial.map { Simulation.resizeInKSpace($0, to: [ph, pw]) })
