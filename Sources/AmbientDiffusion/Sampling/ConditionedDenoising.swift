@@ -31,8 +31,8 @@ struct ConditionedDenoiser {
         self.corruptions = corruptions
         self.height = height
         self.width = width
-        let plain = corruptions.allSatisfy { $0.allSatisfy(\.isIdentity) }
-        selectiveWeights = combination == .selective && k > 1 && !plain ? corruptions.flatMap { Self.selectiveWeights($0) } : nil
+        selectiveWeights = combination == .selective && k > 1 && !Self.isPlain(corruptions)
+            ? corruptions.flatMap { Self.selectiveWeights($0) } : nil
     }
 
     /// w_k = M̃_k / Σ_j M̃_j, or 1/K where no mask keeps the entry.
@@ -50,7 +50,8 @@ struct ConditionedDenoiser {
 
     var masksPerImage: Int { corruptions[0].count }
     private var plane: Int { height * width }
-    private var isPlain: Bool { corruptions.allSatisfy { $0.allSatisfy(\.isIdentity) } }
+    private var isPlain: Bool { Self.isPlain(corruptions) }
+    private static func isPlain(_ corruptions: [[FixedCorruption]]) -> Bool { corruptions.allSatisfy { $0.allSatisfy(\.isIdentity) } }
 
     /// The network batch [B·K, H, W] (image-major), σ per entry and the mask channel.
     private func inputs(_ x: ComplexArray, sigma: Float) throws -> (ComplexArray, [Float], RealArray?) {
