@@ -9,6 +9,7 @@ public enum MLCommands {
         ("pretrain", "train a base diffusion prior on clean images (EDM)"),
         ("finetune", "fine-tune a prior on corrupted scans (Ambient objective)"),
         ("sample", "generate images from a prior (EDM / Ambient fixed-mask sampler)"),
+        ("average", "average a run's checkpoint weights over a step range (post-hoc EMA)"),
         ("bench-ml", "in-process benchmarks of the network and training (unet, finetune, dps)"),
     ]
 

@@ -45,10 +45,15 @@ public struct TrainedModel {
 
     /// Writes the EMA network and its training options as a self-describing diffusers folder.
     public static func export(_ trainer: Trainer, to folder: URL) throws {
+        try export(trainer.emaNetwork(), options: trainer.options, to: folder)
+    }
+
+    /// Writes `network` and the training options it came from as a self-describing diffusers folder, atomically.
+    public static func export(_ network: UNet2DModel, options: TrainingOptions, to folder: URL) throws {
         try Checkpoint.write(to: folder) { tmp in
-            try trainer.emaNetwork().save(directory: tmp)
+            try network.save(directory: tmp)
             let optionsURL = tmp.appendingPathComponent(Checkpoint.optionsFile)
-            do { try trainer.options.jsonData().write(to: optionsURL) } catch {
+            do { try options.jsonData().write(to: optionsURL) } catch {
                 throw AmbientError(.unwritable, optionsURL.path, error.localizedDescription)
             }
         }

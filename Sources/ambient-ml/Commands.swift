@@ -5,5 +5,6 @@ let learnedPriorCommands: [Command.Type] = [
     PretrainCommand.self,
     FinetuneCommand.self,
     SampleCommand.self,
+    AverageCommand.self,
     BenchMLCommand.self,
 ]

@@ -31,6 +31,10 @@ final class BadInputTests: XCTestCase {
                           mentions: ["--data-consistency must be none, replace or cg", "'exact'"])
         try expectFailure(["recon", "--method", "zero-filled", "--masks-per-sample", "0", "in", "out"], in: dir,
                           mentions: ["--masks-per-sample"])
+        try expectFailure(["average", "run", "--steps", "900-300", "-o", "out"], in: dir,
+                          mentions: ["--steps", "expected a step range A-B with 0 ≤ A ≤ B", "'900-300'"])
+        try expectFailure(["average", "no-such-run", "--steps", "0-100", "-o", "out"], in: dir,
+                          mentions: ["no-such-run", "not a training run"])
         try expectFailure(["recon", "--method", "zero-filled", "--mask-combination", "median", "in", "out"], in: dir,
                           mentions: ["--mask-combination must be average or selective", "'median'"])
         try expectFailure(["recon", "--method", "ambient-dps", "--model", "m", "--warm-start", "ambient-os", "in", "out"], in: dir,
