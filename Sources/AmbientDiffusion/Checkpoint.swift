@@ -40,8 +40,17 @@ public enum Checkpoint {
 
     /// The checkpoint with the highest step under `directory` (a run's checkpoints folder), if any.
     public static func latest(in directory: URL) -> URL? {
+        all(in: directory).last?.url
+    }
+
+    /// The checkpoints under `directory` (a run's checkpoints folder) in step order; temporary
+    /// folders of an interrupted write (hidden, with a dot) are not checkpoints.
+    public static func all(in directory: URL) -> [(step: Int, url: URL)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasPrefix("step-") && !$0.contains(".") }.sorted().last.map { directory.appendingPathComponent($0) }
+        return names.compactMap { name -> (step: Int, url: URL)? in
+            guard name.hasPrefix("step-"), !name.contains("."), let step = Int(name.dropFirst(5)) else { return nil }
+            return (step, directory.appendingPathComponent(name))
+        }.sorted { $0.step < $1.step }
     }
 
     /// Writes a checkpoint folder as `destination`, atomically; an existing one is replaced.

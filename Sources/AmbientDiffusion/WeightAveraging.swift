@@ -9,13 +9,11 @@ public enum WeightAveraging {
     /// The checkpoints under `run`/checkpoints whose step lies in `steps`, in step order.
     public static func checkpoints(in run: URL, steps: ClosedRange<Int>) throws -> [(step: Int, url: URL)] {
         let folder = run.appendingPathComponent("checkpoints")
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
             throw AmbientError(.fileNotFound, run.path, "not a training run (no checkpoints/ folder)")
         }
-        let found = names.compactMap { name -> (step: Int, url: URL)? in
-            guard name.hasPrefix("step-"), !name.contains("."), let step = Int(name.dropFirst(5)), steps.contains(step) else { return nil }
-            return (step, folder.appendingPathComponent(name))
-        }.sorted { $0.step < $1.step }
+        let found = Checkpoint.all(in: folder).filter { steps.contains($0.step) }
         guard !found.isEmpty else {
             throw AmbientError(.badArgument, run.path, "no checkpoint between steps \(steps.lowerBound) and \(steps.upperBound)")
         }
@@ -26,11 +24,14 @@ public enum WeightAveraging {
     /// the last checkpoint's training options. Every snapshot must have the first one's parameters.
     public static func average(_ checkpoints: [URL], device: Device = .cpu) throws -> (network: UNet2DModel, options: TrainingOptions) {
         guard let first = checkpoints.first else { throw AmbientError(.badArgument, "average", "no checkpoints given") }
-        let mean = try TrainedModel.load(first.path, device: device).network
-        let parameters = mean.namedParameters()
+        let firstModel = try TrainedModel.load(first.path, device: device)
+        let parameters = firstModel.network.namedParameters()
+        var options = firstModel.options
         try withNoGrad {
             for (n, checkpoint) in checkpoints.enumerated().dropFirst() {
-                let snapshot = try TrainedModel.load(checkpoint.path, device: device).network.namedParameters()
+                let model = try TrainedModel.load(checkpoint.path, device: device)
+                options = model.options
+                let snapshot = model.network.namedParameters()
                 guard snapshot.map(\.name) == parameters.map(\.name),
                       zip(snapshot, parameters).allSatisfy({ $0.tensor.shape == $1.tensor.shape }) else {
                     throw AmbientError(.badFormat, checkpoint.path, "its network differs from \(first.lastPathComponent)'s (parameter names or shapes)")
@@ -38,7 +39,6 @@ public enum WeightAveraging {
                 for (m, s) in zip(parameters, snapshot) { try m.tensor.lerpInPlace(towards: s.tensor, weight: 1 / Float(n + 1)) }
             }
         }
-        let options = try TrainedModel.load(checkpoints[checkpoints.count - 1].path, device: device).options
-        return (mean, options)
+        return (firstModel.network, options)
     }
 }
