@@ -43,6 +43,12 @@ public struct TrainedModel {
         return TrainedModel(network: network, options: try options.resolved(), weights: weights)
     }
 
+    /// The network as the denoiser it was trained to be (σ_data, the ambient preconditioning).
+    public func denoiser() throws -> EDMDenoiser {
+        try EDMDenoiser(network: network, preconditioning: EDMPreconditioning(sigmaData: options.sigmaData),
+                        ambientPreconditioning: options.ambientPreconditioning ?? .edm)
+    }
+
     /// Writes the EMA network and its training options as a self-describing diffusers folder.
     public static func export(_ trainer: Trainer, to folder: URL) throws {
         try export(trainer.emaNetwork(), options: trainer.options, to: folder)

@@ -22,7 +22,7 @@ struct PosteriorReconstructor: LearnedReconstructor {
     init(settings: ReconSettings) throws {
         guard let path = settings.model else { throw AmbientError(.badArgument, "", "--model is required") }
         let model = try TrainedModel.load(path)
-        let denoiser = try EDMDenoiser(network: model.network, preconditioning: EDMPreconditioning(sigmaData: model.options.sigmaData))
+        let denoiser = try model.denoiser()
         var config = PosteriorConfig()
         config.method = settings.method == .ambientOS ? .oneStep : .dps
         config.sampler.steps = settings.iterations ?? (settings.warmStart == nil ? Self.defaultSteps : Self.defaultWarmStartSteps)

@@ -61,7 +61,7 @@ enum SampleCommand: Command {
                 maps = try Coils.birdcageSensitivities(coils: proto.coils, height: h, width: w)
             }
         }
-        let denoiser = try EDMDenoiser(network: model.network, preconditioning: EDMPreconditioning(sigmaData: model.options.sigmaData))
+        let denoiser = try model.denoiser()
         let sampler = try PriorSampler(denoiser: denoiser, config: config)
         let steps = StepProgress(label: "sample \(seeds.count) images", enabled: !args.flag("quiet"))
         let images = try sampler.generate(seeds: seeds, height: h, width: w, input: input,
