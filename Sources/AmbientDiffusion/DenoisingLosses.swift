@@ -35,15 +35,11 @@ public enum DenoisingLoss {
     /// L = mean_b λ_b ‖AᴴA D_b − Aᴴy_b‖² / (2·H·W), with A_b = M_b·F·S_b the observed operator.
     /// Needs only the measured data. Returns L and dL/dD (complex, [B, H, W]), which is
     /// 2·λ_b/(2·H·W·B) · AᴴA r_b since AᴴA is self-adjoint; feed it to `denoised.backward(gradient:)`
-    /// as 2 channels. With `kspaceWeights` w_b [B, H, W] (the split preconditioning's ψ⁻²) the residual is
-    /// weighted in its k-space: λ_b ‖W_b r_b‖² with W_b² = F⁻¹ diag(w_b) F, gradient ∝ AᴴA W_b² r_b.
-    public static func fourierObservedResidual(denoised: ComplexArray, slices: [FourierLossSlice], weight: [Float],
-                                               kspaceWeights: RealArray? = nil) throws -> (loss: Double, gradient: ComplexArray) {
+    /// as 2 channels.
+    public static func fourierObservedResidual(denoised: ComplexArray, slices: [FourierLossSlice], weight: [Float]) throws
+        -> (loss: Double, gradient: ComplexArray) {
         guard denoised.rank == 3, denoised.shape[0] == slices.count, weight.count == slices.count else {
             throw AmbientError(.badShape, "Fourier loss", "denoised \(denoised.shape), \(slices.count) slices and \(weight.count) weights do not match")
-        }
-        guard kspaceWeights == nil || kspaceWeights!.shape == denoised.shape else {
-            throw AmbientError(.badShape, "Fourier loss", "k-space weights \(kspaceWeights!.shape) do not match denoised \(denoised.shape)")
         }
         let b = slices.count, plane = Array(denoised.shape.suffix(2))
         let elements = Double(2 * plane[0] * plane[1])
@@ -59,14 +55,8 @@ public enum DenoisingLoss {
             }
             let normal = LinearOperator.sense(maps: slice.maps, mask: slice.mask)
             let residual = normal.normal(denoised.slice(i)) - slice.adjointData
-            var weighted = residual, squaredNorm = residual.normSquared
-            if let w = kspaceWeights?.slice(i) {
-                let spectrum = FFT.forward(residual)
-                squaredNorm = spectrum.magnitude.zipMap(w) { $0 * $0 * $1 }.sum
-                weighted = FFT.inverse(spectrum.multiplied(by: w))
-            }
-            let value = Double(weight[i]) * squaredNorm / elements / Double(b)
-            let gradient = normal.normal(weighted) * Float(2 * Double(weight[i]) / elements / Double(b))
+            let value = Double(weight[i]) * residual.normSquared / elements / Double(b)
+            let gradient = normal.normal(residual) * Float(2 * Double(weight[i]) / elements / Double(b))
             lock.lock(); losses[i] = value; gradients[i] = gradient; lock.unlock()
         }
         if let failure { throw failure }

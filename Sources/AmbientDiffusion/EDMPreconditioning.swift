@@ -59,12 +59,8 @@ public final class EDMDenoiser {
     public let preconditioning: EDMPreconditioning
     /// Channels of the image itself (2: real and imaginary parts).
     public let imageChannels: Int
-    /// `.split`: D = c_skip·x + Ψ F with Ψ from the mask channel (`SplitOutputScaling`), composed outside
-    /// autograd; `callAsFunction` is then unavailable and callers use `networkOutput` and `split`.
-    public let ambientPreconditioning: AmbientPreconditioning
 
-    public init(network: UNet2DModel, preconditioning: EDMPreconditioning = EDMPreconditioning(), imageChannels: Int = 2,
-                ambientPreconditioning: AmbientPreconditioning = .edm) throws {
+    public init(network: UNet2DModel, preconditioning: EDMPreconditioning = EDMPreconditioning(), imageChannels: Int = 2) throws {
         guard network.config.outChannels == imageChannels else {
             throw AmbientError(.badArgument, "denoiser", "network predicts \(network.config.outChannels) channels, the images have \(imageChannels)")
         }
@@ -74,14 +70,7 @@ public final class EDMDenoiser {
         self.network = network
         self.preconditioning = preconditioning
         self.imageChannels = imageChannels
-        self.ambientPreconditioning = ambientPreconditioning
-        if ambientPreconditioning == .split && network.config.inChannels != imageChannels + 1 {
-            throw AmbientError(.badArgument, "denoiser", "the split preconditioning needs the mask channel (one extra input channel), the network takes \(network.config.inChannels)")
-        }
     }
-
-    /// The split's output scaling (nil for EDM everywhere).
-    public var split: SplitOutputScaling? { ambientPreconditioning == .split ? SplitOutputScaling(preconditioning: preconditioning) : nil }
 
     /// Extra (conditioning) channels the network expects after the image channels.
     public var conditioningChannels: Int { network.config.inChannels - imageChannels }
@@ -89,16 +78,6 @@ public final class EDMDenoiser {
     /// D(x; σ) for `noisy` [B, imageChannels, H, W], per-sample `sigma` (count B), and `conditioning`
     /// [B, conditioningChannels, H, W] (nil when the network takes none).
     public func callAsFunction(_ noisy: Tensor, sigma: [Float], conditioning: Tensor? = nil) throws -> Tensor {
-        guard ambientPreconditioning == .edm else {
-            throw AmbientError(.unsupported, "denoiser", "a split-preconditioned denoiser is composed from networkOutput (SplitOutputScaling)")
-        }
-        let f = try networkOutput(noisy, sigma: sigma, conditioning: conditioning)
-        let c = sigma.map { preconditioning.coefficients(sigma: $0) }
-        return try noisy * perSample(c.map(\.skip), device: noisy.device) + f * perSample(c.map(\.output), device: noisy.device)
-    }
-
-    /// F(c_in(σ)·x ⊕ conditioning, c_noise(σ)): the network's raw output, [B, imageChannels, H, W].
-    public func networkOutput(_ noisy: Tensor, sigma: [Float], conditioning: Tensor? = nil) throws -> Tensor {
         let shape = noisy.shape
         guard shape.count == 4, shape[1] == imageChannels, shape[0] == sigma.count else {
             throw AmbientError(.badShape, "denoiser", "input must be [\(sigma.count), \(imageChannels), H, W] for \(sigma.count) noise levels, got \(shape)")
@@ -108,13 +87,13 @@ public final class EDMDenoiser {
         }
         let c = sigma.map { preconditioning.coefficients(sigma: $0) }
         let device = noisy.device
-        var input = try noisy * perSample(c.map(\.input), device: device)
+        func perSample(_ values: [Float]) throws -> Tensor {
+            try Tensor(shape: [values.count, 1, 1, 1], elements: values, device: device)
+        }
+        var input = try noisy * perSample(c.map(\.input))
         if let conditioning { input = try Tensor.cat([input, conditioning], axis: 1) }
         let labels = try Tensor(shape: [sigma.count], elements: c.map(\.noise), device: device)
-        return try network(input, timesteps: labels)
-    }
-
-    private func perSample(_ values: [Float], device: Device) throws -> Tensor {
-        try Tensor(shape: [values.count, 1, 1, 1], elements: values, device: device)
+        let f = try network(input, timesteps: labels)
+        return try noisy * perSample(c.map(\.skip)) + f * perSample(c.map(\.output))
     }
 }

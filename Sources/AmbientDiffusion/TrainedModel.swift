@@ -43,10 +43,9 @@ public struct TrainedModel {
         return TrainedModel(network: network, options: try options.resolved(), weights: weights)
     }
 
-    /// The network as the denoiser it was trained to be (σ_data, the ambient preconditioning).
+    /// The network as the denoiser it was trained to be (EDM preconditioning with its σ_data).
     public func denoiser() throws -> EDMDenoiser {
-        try EDMDenoiser(network: network, preconditioning: EDMPreconditioning(sigmaData: options.sigmaData),
-                        ambientPreconditioning: options.ambientPreconditioning ?? .edm)
+        try EDMDenoiser(network: network, preconditioning: EDMPreconditioning(sigmaData: options.sigmaData))
     }
 
     /// Writes the EMA network and its training options as a self-describing diffusers folder.

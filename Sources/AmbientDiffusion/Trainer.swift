@@ -37,8 +37,7 @@ public final class Trainer {
         self.runDirectory = runDirectory
         self.dataset = dataset
         self.device = device
-        denoiser = try EDMDenoiser(network: network, preconditioning: EDMPreconditioning(sigmaData: resolved.sigmaData),
-                                   ambientPreconditioning: resolved.ambientPreconditioning!)
+        denoiser = try EDMDenoiser(network: network, preconditioning: EDMPreconditioning(sigmaData: resolved.sigmaData))
         if let prefixes = resolved.trainOnlyPrefixes { try ChannelAdaptation.freeze(network, exceptPrefixes: prefixes) }
         let trainable = network.trainableParameters()
         guard !trainable.isEmpty else { throw AmbientError(.badArgument, "train_only_prefixes", "no parameter is left to train") }
@@ -94,7 +93,27 @@ public final class Trainer {
         let learningRate = options.learningRate(atStep: step)
         optimizer.learningRate = learningRate
         network.zeroGrad()
-        let (loss, fourierSeconds) = try evaluateLoss(batch, backward: true)
+        let noisy = try Tensor(channelsFrom: batch.noisy, device: device)
+        let conditioning = try batch.conditioning.map { try Tensor($0, device: device) }
+        let denoised = try denoiser(noisy, sigma: batch.sigma, conditioning: conditioning)
+        let weight = batch.sigma.map { denoiser.preconditioning.lossWeight(sigma: $0) }
+        var loss = 0.0, fourierSeconds = 0.0
+        switch batch.loss {
+        case let .image(target, observed):
+            let h = batch.noisy.shape[1], w = batch.noisy.shape[2]
+            let value = try DenoisingLoss.observedPixelError(
+                denoised: denoised, target: Tensor(channelsFrom: target, device: device),
+                observed: observed.map { try Tensor($0.reshaped([batch.sigma.count, 1, h, w]), device: device) }, weight: weight)
+            try value.backward()
+            loss = Double(try value.item())
+        case let .fourier(slices):
+            // Physics in FFTW: D leaves autograd here and only dL/dD comes back.
+            let fourierStart = Date()
+            let (value, gradient) = try DenoisingLoss.fourierObservedResidual(denoised: denoised.complexImages(), slices: slices, weight: weight)
+            fourierSeconds = Date().timeIntervalSince(fourierStart)
+            try denoised.backward(gradient: Tensor(channelsFrom: gradient, device: device))
+            loss = value
+        }
         guard loss.isFinite else {
             throw AmbientError(.numerical, "training step \(step)", "the loss is \(loss) (lower learning_rate or check the data scaling)")
         }
@@ -111,49 +130,21 @@ public final class Trainer {
 
     /// The objective's loss on a batch with the current weights, without training (evaluation).
     public func loss(on batch: PreparedBatch) throws -> Double {
-        try withNoGrad { try evaluateLoss(batch, backward: false).loss }
-    }
-
-    /// The batch's loss and, with `backward`, its gradient accumulated into the parameters. Returns the
-    /// seconds spent in the FFTW part of a Fourier loss.
-    private func evaluateLoss(_ batch: PreparedBatch, backward: Bool) throws -> (loss: Double, fourierSeconds: Double) {
-        let noisy = try Tensor(channelsFrom: batch.noisy, device: device)
-        let conditioning = try batch.conditioning.map { try Tensor($0, device: device) }
-        let weight = batch.sigma.map { denoiser.preconditioning.lossWeight(sigma: $0) }
-        switch batch.loss {
-        case let .image(target, observed):
-            let h = batch.noisy.shape[1], w = batch.noisy.shape[2]
-            let value = try DenoisingLoss.observedPixelError(
-                denoised: denoiser(noisy, sigma: batch.sigma, conditioning: conditioning), target: Tensor(channelsFrom: target, device: device),
-                observed: observed.map { try Tensor($0.reshaped([batch.sigma.count, 1, h, w]), device: device) }, weight: weight)
-            if backward { try value.backward() }
-            return (Double(try value.item()), 0)
-        case let .fourier(slices):
-            // Physics in FFTW: D leaves autograd here and only dL/dD comes back.
-            if let split = denoiser.split {
-                // D = c_skip·x + Ψ F is composed outside autograd too; dL/dF = Ψ dL/dD (Ψ self-adjoint).
-                guard let masks = batch.conditioning?.reshaped(batch.noisy.shape) else {
-                    throw AmbientError(.badArgument, "training", "the split preconditioning needs the mask channel")
-                }
-                let f = try denoiser.networkOutput(noisy, sigma: batch.sigma, conditioning: conditioning)
-                let start = Date()
-                let denoised = try split.denoised(input: batch.noisy, networkOutput: f.complexImages(), masks: masks, sigma: batch.sigma)
-                let precision = RealArray.stack((0..<batch.sigma.count).map {
-                    split.weights(mask: masks.slice($0), sigma: batch.sigma[$0], power: -2)
-                })
-                let (value, gradient) = try DenoisingLoss.fourierObservedResidual(
-                    denoised: denoised, slices: slices, weight: [Float](repeating: 1, count: slices.count), kspaceWeights: precision)
-                let outputGradient = backward ? try split.apply(gradient, masks: masks, sigma: batch.sigma) : gradient
-                let seconds = Date().timeIntervalSince(start)
-                if backward { try f.backward(gradient: Tensor(channelsFrom: outputGradient, device: device)) }
-                return (value, seconds)
-            }
+        try withNoGrad {
+            let noisy = try Tensor(channelsFrom: batch.noisy, device: device)
+            let conditioning = try batch.conditioning.map { try Tensor($0, device: device) }
             let denoised = try denoiser(noisy, sigma: batch.sigma, conditioning: conditioning)
-            let start = Date()
-            let (value, gradient) = try DenoisingLoss.fourierObservedResidual(denoised: denoised.complexImages(), slices: slices, weight: weight)
-            let seconds = Date().timeIntervalSince(start)
-            if backward { try denoised.backward(gradient: Tensor(channelsFrom: gradient, device: device)) }
-            return (value, seconds)
+            let weight = batch.sigma.map { denoiser.preconditioning.lossWeight(sigma: $0) }
+            switch batch.loss {
+            case let .image(target, observed):
+                let h = batch.noisy.shape[1], w = batch.noisy.shape[2]
+                return Double(try DenoisingLoss.observedPixelError(
+                    denoised: denoised, target: Tensor(channelsFrom: target, device: device),
+                    observed: observed.map { try Tensor($0.reshaped([batch.sigma.count, 1, h, w]), device: device) },
+                    weight: weight).item())
+            case let .fourier(slices):
+                return try DenoisingLoss.fourierObservedResidual(denoised: denoised.complexImages(), slices: slices, weight: weight).loss
+            }
         }
     }
 

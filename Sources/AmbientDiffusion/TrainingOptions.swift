@@ -40,14 +40,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var sigmaData: Float = 0.5
     public var pMean: Float = -1.2
     public var pStd: Float = 1.2
-    /// Lowest training σ of the ambient objective (nil: 0.1 for k-space under EDM preconditioning, else 0).
-    /// Under EDM preconditioning the dropped samples' target through c_out grows as 1/σ below some σ and
-    /// its error, which no input can explain, dominates λ(σ)-weighted training; the model is trained, and
-    /// sampled, only above it.
+    /// Lowest training σ of the ambient objective (nil: 0.1 for k-space, 0 for images). Below some σ
+    /// the dropped samples' target through EDM's c_out grows as 1/σ and its error, which no input
+    /// can explain, dominates λ(σ)-weighted training; the model is trained, and sampled, only above it.
     public var ambientSigmaMin: Float?
-    /// Fourier ambient objective: how D is composed from the network output (nil: `.edm`; see
-    /// `AmbientPreconditioning`). Other objectives and image-domain corruption use EDM's.
-    public var ambientPreconditioning: AmbientPreconditioning?
     public var batchSize: Int = 16
     public var steps: Int = 1000
     public var learningRate: Float = 1e-4
@@ -75,7 +71,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case objective, corruption, seed, steps, prefetch, imageMask, furtherCorruption, priorMask, maskChannel, sigmaData, pMean, pStd, ambientSigmaMin, ambientPreconditioning
+        case objective, corruption, seed, steps, prefetch, imageMask, furtherCorruption, priorMask, maskChannel, sigmaData, pMean, pStd, ambientSigmaMin
         case batchSize, learningRate, warmupSteps, adamBeta1, adamBeta2, adamEps, weightDecay, gradientClip, emaDecay
         case checkpointEvery, logEvery, maskSeed, trainOnlyPrefixes, showProgress
     }
@@ -93,7 +89,6 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         pMean = try value(.pMean, pMean)
         pStd = try value(.pStd, pStd)
         ambientSigmaMin = try c.decodeIfPresent(Float.self, forKey: .ambientSigmaMin)
-        ambientPreconditioning = try c.decodeIfPresent(AmbientPreconditioning.self, forKey: .ambientPreconditioning)
         batchSize = try value(.batchSize, batchSize)
         steps = try value(.steps, steps)
         learningRate = try value(.learningRate, learningRate)
@@ -120,14 +115,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             r.furtherCorruption = corruption == .image ? .pixels(probability: 0.1) : .lineFraction(fraction: 0.2)
         }
         if r.maskChannel == nil { r.maskChannel = objective == .ambient }
-        if r.ambientPreconditioning == nil { r.ambientPreconditioning = .edm }
-        if r.ambientSigmaMin == nil { r.ambientSigmaMin = Self.defaultAmbientSigmaMin(corruption, r.ambientPreconditioning!) }
+        if r.ambientSigmaMin == nil { r.ambientSigmaMin = Self.defaultAmbientSigmaMin(corruption) }
         func bad(_ key: String, _ message: String) -> AmbientError { AmbientError(.badArgument, key, message) }
-        if r.ambientPreconditioning == .split {
-            guard objective == .ambient, corruption == .fourier, r.maskChannel == true else {
-                throw bad("ambient_preconditioning", "\"split\" applies to the ambient objective on Fourier data with the mask channel, not \(objective.rawValue) on \(corruption.rawValue) data")
-            }
-        }
         guard batchSize >= 1 else { throw bad("batch_size", "must be ≥ 1, got \(batchSize)") }
         guard steps >= 0 else { throw bad("steps", "must be ≥ 0, got \(steps)") }
         guard learningRate > 0, learningRate.isFinite else { throw bad("learning_rate", "must be positive, got \(learningRate)") }
@@ -147,16 +136,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// The lowest σ this model was trained at: `ambientSigmaMin` for the ambient objective, else 0.
     /// Samplers stop their schedules there (the last step lands on D(x; σ_min)).
-    public var lowestTrainedSigma: Float {
-        objective == .ambient ? (ambientSigmaMin ?? Self.defaultAmbientSigmaMin(corruption, ambientPreconditioning ?? .edm)) : 0
-    }
+    public var lowestTrainedSigma: Float { objective == .ambient ? (ambientSigmaMin ?? Self.defaultAmbientSigmaMin(corruption)) : 0 }
 
-    /// 0.1 for k-space under EDM preconditioning (measured on the brain protocol: 0.05 and 0.2 gave lower
-    /// SSIM or PSNR, docs/results.md); none for image masks, whose dropped pixels the Ambient papers train at
-    /// every σ, nor for the split preconditioning, whose targets stay of unit scale.
-    static func defaultAmbientSigmaMin(_ corruption: CorruptionKind, _ preconditioning: AmbientPreconditioning) -> Float {
-        corruption == .fourier && preconditioning == .edm ? 0.1 : 0
-    }
+    /// 0.1 for k-space (measured on the brain protocol: 0.05 and 0.2 gave lower SSIM or PSNR, docs/results.md);
+    /// none for image masks, whose dropped pixels the Ambient papers train at every σ.
+    static func defaultAmbientSigmaMin(_ corruption: CorruptionKind) -> Float { corruption == .fourier ? 0.1 : 0 }
 
     /// Input channels the network needs: 2 image channels plus the mask channel if any.
     public var networkInputChannels: Int { 2 + ((maskChannel ?? (objective == .ambient)) ? 1 : 0) }

@@ -13,10 +13,8 @@ final class TrainingTests: SingleThreadTorchTestCase {
     /// `factor`: the loss must fall below factor × its starting value. The image-domain ambient loss
     /// falls slowest: at small σ its hole pixels (Ã = 0 but A = 1) must be inpainted by c_out·F alone.
     private func assertTrainingReducesLoss(_ objective: Objective, _ corruption: CorruptionKind, factor: Double = 0.8,
-                                           preconditioning: AmbientPreconditioning? = nil,
                                            file: StaticString = #filePath, line: UInt = #line) throws {
-        var options = DiffusionTestData.options(objective, corruption, steps: 30)
-        options.ambientPreconditioning = preconditioning
+        let options = DiffusionTestData.options(objective, corruption, steps: 30)
         let dataset: TrainingDataset = corruption == .image
             ? try InMemoryImageDataset(images: DiffusionTestData.smoothImages(count: 8, size: 8, seed: 1))
             : try DiffusionTestData.kspaceDataset(count: 8, size: 8, coils: 2, seed: 1)
@@ -38,7 +36,6 @@ final class TrainingTests: SingleThreadTorchTestCase {
 
     func testAmbientPixelsTrainingReducesLoss() throws { try assertTrainingReducesLoss(.ambient, .image, factor: 0.93) }
     func testAmbientFourierTrainingReducesLoss() throws { try assertTrainingReducesLoss(.ambient, .fourier) }
-    func testSplitAmbientFourierTrainingReducesLoss() throws { try assertTrainingReducesLoss(.ambient, .fourier, preconditioning: .split) }
     func testNaiveTrainingReducesLoss() throws { try assertTrainingReducesLoss(.naive, .image) }
     func testOracleTrainingReducesLoss() throws { try assertTrainingReducesLoss(.oracle, .fourier) }
 
@@ -115,27 +112,6 @@ final class TrainingTests: SingleThreadTorchTestCase {
         var bad = options
         bad.ambientSigmaMin = -1
         XCTAssertThrowsError(try bad.resolved()) { XCTAssertTrue("\($0)".contains("ambient_sigma_min"), "\($0)") }
-    }
-
-    /// The split preconditioning needs no σ floor, is recorded in the options (old options read as EDM's),
-    /// and is refused where it has no meaning.
-    func testSplitPreconditioningOptions() throws {
-        var options = DiffusionTestData.options(.ambient, .fourier)
-        XCTAssertEqual(try options.resolved().ambientPreconditioning, .edm)
-        options.ambientPreconditioning = .split
-        let resolved = try options.resolved()
-        XCTAssertEqual(resolved.ambientSigmaMin, 0)
-        XCTAssertEqual(resolved.lowestTrainedSigma, 0)
-        XCTAssertEqual(try TrainingOptions.decode(resolved.jsonData()).ambientPreconditioning, .split)
-        XCTAssertEqual(try TrainingOptions.decode(Data(#"{"objective": "ambient", "corruption": "fourier"}"#.utf8)).resolved().lowestTrainedSigma, 0.1)
-        for (objective, corruption) in [(Objective.ambient, CorruptionKind.image), (.naive, .fourier), (.oracle, .fourier)] {
-            var wrong = DiffusionTestData.options(objective, corruption)
-            wrong.ambientPreconditioning = .split
-            XCTAssertThrowsError(try wrong.resolved(), "\(objective)/\(corruption)") {
-                XCTAssertTrue("\($0)".contains("ambient_preconditioning"), "\($0)")
-            }
-        }
-        XCTAssertThrowsError(try TrainingOptions.decode(Data(#"{"ambient_preconditioning": "x0"}"#.utf8)))
     }
 
     func testBadInputsThrowNamedErrors() throws {

@@ -9,10 +9,6 @@ extension EDMDenoiser: DifferentiableImageDenoiser {
     public func denoise(_ noisy: ComplexArray, sigma: [Float], mask: RealArray?) throws -> ComplexArray {
         try withNoGrad {
             let (input, conditioning) = try networkInputs(noisy, sigma: sigma, mask: mask)
-            if let split {
-                let f = try networkOutput(input, sigma: sigma, conditioning: conditioning).complexImages()
-                return try split.denoised(input: noisy, networkOutput: f, masks: mask!, sigma: sigma)
-            }
             return try self(input, sigma: sigma, conditioning: conditioning).complexImages()
         }
     }
@@ -28,24 +24,17 @@ extension EDMDenoiser: DifferentiableImageDenoiser {
         let output: Tensor
         do {
             defer { for p in trainable { _ = try? p.requiringGrad(true) } }
-            // Split: the graph holds F only; D = c_skip·x + Ψ F is composed here, so J_Dᵀ v = c_skip·v + J_Fᵀ Ψ v.
-            output = split == nil ? try self(input, sigma: sigma, conditioning: conditioning)
-                                  : try networkOutput(input, sigma: sigma, conditioning: conditioning)
+            output = try self(input, sigma: sigma, conditioning: conditioning)
         }
-        let raw = try withNoGrad { try output.complexImages() }
-        let split = self.split
-        let denoised = try split.map { try $0.denoised(input: noisy, networkOutput: raw, masks: mask!, sigma: sigma) } ?? raw
+        let denoised = try withNoGrad { try output.complexImages() }
         let device = network.device
         return (denoised, { v in
             guard v.shape == noisy.shape else {
                 throw AmbientError(.badShape, "denoiser pullback", "gradient must be \(noisy.shape), got \(v.shape)")
             }
-            let outputGradient = try split.map { try $0.apply(v, masks: mask!, sigma: sigma) } ?? v
-            try output.backward(gradient: Tensor(channelsFrom: outputGradient, device: device))
+            try output.backward(gradient: Tensor(channelsFrom: v, device: device))
             guard let grad = input.grad else { throw AmbientError(.backend, "denoiser pullback", "no gradient reached the input") }
-            var inputGradient = try grad.complexImages()
-            if let split { try inputGradient.addScaledPerImage(v, sigma.map { split.preconditioning.coefficients(sigma: $0).skip }) }
-            return inputGradient
+            return try grad.complexImages()
         })
     }
 
