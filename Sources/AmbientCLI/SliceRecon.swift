@@ -58,6 +58,13 @@ public struct ReconSettings: Codable {
     /// percentile is 1). Nil: start from noise at the schedule's σ_max.
     public var warmStart: ReconMethod?
     public var startSigma: Float = 1
+    /// ambient-dps in two stages: a plain prior (trained on clean images, e.g. the base model) that takes
+    /// over below `handoverSigma`: the first stage's estimate is noised to that σ and A-DPS goes on with
+    /// this prior for `lowNoiseSteps` steps (Ambient-Omni's split: corrupted data at high noise, clean
+    /// data, even of another corpus, at low noise).
+    public var lowNoiseModel: String?
+    public var handoverSigma: Float = 0.2
+    public var lowNoiseSteps: Int = 20
 
     public init(method: ReconMethod) { self.method = method }
 

@@ -11,8 +11,12 @@ struct PosteriorReconstructor: LearnedReconstructor {
     static let defaultSteps = 100
     /// … and with a warm start, which skips the high-noise part of the schedule.
     static let defaultWarmStartSteps = 30
+    /// XOR-ed into the seeds of the low-noise stage.
+    static let secondStageSeedMask: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     let sampler: PosteriorSampler
+    /// The second stage below the hand-over σ (`--low-noise-model`), nil for one stage.
+    let lowNoiseSampler: PosteriorSampler?
     /// The classical reconstruction warm-started A-DPS begins from (nil: from noise).
     let warmStart: ReconSettings?
     let seeds: [UInt64]
@@ -47,8 +51,32 @@ struct PosteriorReconstructor: LearnedReconstructor {
             warmStart = nil
         }
         sampler = try PosteriorSampler(denoiser: denoiser, config: config.validated())
+        lowNoiseSampler = try settings.lowNoiseModel.map { path in
+            try Self.lowNoiseSampler(path: path, settings: settings, samples: config.samples, batchSize: config.batchSize,
+                                     dataConsistency: config.dataConsistency)
+        }
         sizeMultiple = 1 << max(0, model.network.config.blockOutChannels.count - 1)
         seeds = (0..<UInt64(config.samples)).map { settings.seed &+ $0 }
+    }
+
+    /// A-DPS with a plain prior from `settings.handoverSigma` down, started at the first stage's estimate.
+    static func lowNoiseSampler(path: String, settings: ReconSettings, samples: Int, batchSize: Int,
+                                dataConsistency: DataConsistencyProjection) throws -> PosteriorSampler {
+        let model = try TrainedModel.load(path)
+        guard model.options.objective != .ambient else {
+            throw AmbientError(.badArgument, path, "--low-noise-model needs a prior trained on whole images (the base model, an oracle or naive run), not an ambient one: those are not trained at low noise")
+        }
+        var config = PosteriorConfig()
+        config.method = .dps
+        config.sampler.steps = settings.lowNoiseSteps
+        config.sampler.sigmaMin = max(config.sampler.sigmaMin, model.options.lowestTrainedSigma)
+        if let zeta = settings.stepSize { config.stepSize = zeta }
+        config.samples = samples
+        config.batchSize = batchSize
+        config.prior = .plain
+        config.dataConsistency = dataConsistency
+        config.startSigma = settings.handoverSigma
+        return try PosteriorSampler(denoiser: model.denoiser(), config: config.validated())
     }
 
     func reconstruct(_ slices: [ScanSlice], names: [String], progress: ((Int, Int) -> Void)?) throws -> [ReconstructedSlice] {
@@ -56,7 +84,16 @@ struct PosteriorReconstructor: LearnedReconstructor {
             padded(PosteriorSlice(kspace: slice.kspace, maps: slice.maps!, mask: slice.mask, name: name,
                                   initial: try warmStart?.reconstruct(slice, subject: name)))
         }
-        return try zip(slices, sampler.reconstruct(slices: posteriorSlices, seeds: seeds, progress: progress)).map { slice, r in
+        var results = try sampler.reconstruct(slices: posteriorSlices, seeds: seeds, progress: progress)
+        if let lowNoiseSampler {
+            // The first stage's mean (same units and grid as the data) is the second stage's warm start.
+            let handedOver = zip(posteriorSlices, results).map { s, r in
+                PosteriorSlice(kspace: s.kspace, maps: s.maps, mask: s.mask, name: s.name, initial: r.mean)
+            }
+            // Seeds of their own: the second stage's noise must not repeat the first stage's.
+            results = try lowNoiseSampler.reconstruct(slices: handedOver, seeds: seeds.map { $0 ^ Self.secondStageSeedMask }, progress: nil)
+        }
+        return zip(slices, results).map { slice, r in
             let plane = Array(slice.kspace.shape.suffix(2))
             return ReconstructedSlice(image: Simulation.resizeInKSpace(r.mean, to: plane),
                                       uncertainty: seeds.count > 1 ? r.std.map { Simulation.resizeInKSpace($0.complex, to: plane).magnitude } : nil)

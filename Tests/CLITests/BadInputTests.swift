@@ -43,6 +43,12 @@ final class BadInputTests: XCTestCase {
                           mentions: ["--warm-start applies to --method ambient-dps only"])
         try expectFailure(["recon", "--method", "ambient-dps", "--model", "m", "--warm-start", "l1-wavelet", "--start-sigma", "-1", "in", "out"],
                           in: dir, mentions: ["--start-sigma must be positive"])
+        try expectFailure(["recon", "--method", "l1-wavelet", "--low-noise-model", "base", "in", "out"], in: dir,
+                          mentions: ["--low-noise-model applies to --method ambient-dps only"])
+        try expectFailure(["recon", "--method", "ambient-dps", "--model", "m", "--low-noise-model", "b", "--handover-sigma", "0", "in", "out"],
+                          in: dir, mentions: ["--handover-sigma must be positive"])
+        try expectFailure(["recon", "--method", "ambient-dps", "--model", "m", "--low-noise-model", "b", "--low-noise-steps", "0", "in", "out"],
+                          in: dir, mentions: ["--low-noise-steps must be ≥ 1"])
     }
 
     func testTruncatedNaNAndWrongShapes() throws {

@@ -123,6 +123,21 @@ final class DataPipelineTests: XCTestCase {
         let here: RealArray = try h5.dataset("reconstruction").read()
         let there: RealArray = try HDF5File(path: dir.appendingPathComponent("dps-moved/phantom.h5").path).root.dataset("reconstruction").read()
         XCTAssertEqual(here, there)
+        // Two stages: the ambient prior, then the clean base prior below the hand-over σ. Deterministic, and
+        // not the one-stage result; an ambient prior cannot be the low-noise one.
+        for out in ["dps2", "dps2-again"] {
+            _ = try ambient(["recon", "-q", "-t", "1", "--method", "ambient-dps", "--model", "tuned", "-i", "3", "--samples", "2",
+                             "--low-noise-model", "base", "--low-noise-steps", "2", "-o", out, "sim/kspace"], in: dir)
+        }
+        let twoStage: RealArray = try HDF5File(path: dir.appendingPathComponent("dps2/phantom.h5").path).root.dataset("reconstruction").read()
+        let twoStageAgain: RealArray = try HDF5File(path: dir.appendingPathComponent("dps2-again/phantom.h5").path).root.dataset("reconstruction").read()
+        XCTAssertEqual(twoStage, twoStageAgain)
+        XCTAssertEqual(twoStage.shape, here.shape)
+        XCTAssertGreaterThan((twoStage - here).norm, 1e-3 * here.norm, "the second stage changed nothing")
+        let ambientLow = try CLI.run(["recon", "-q", "-t", "1", "--method", "ambient-dps", "--model", "tuned", "-i", "2",
+                                      "--low-noise-model", "tuned", "-o", "bad2", "sim/kspace"], in: dir)
+        XCTAssertNotEqual(ambientLow.status, 0)
+        XCTAssertTrue(ambientLow.stderr.contains("tuned") && ambientLow.stderr.contains("not an ambient one"), ambientLow.stderr)
         _ = try ambient(["recon", "-q", "-t", "1", "--method", "ambient-os", "--model", "tuned", "-o", "os", "sim/kspace"], in: dir)
         // A plane the U-Net cannot take as is (15×15 with one downsampling) is padded in k-space and
         // cropped back: the reconstruction keeps the input's size.

@@ -24,6 +24,11 @@ public enum ReconCommand: Command {
         at pure noise (Come-Closer-Diffuse-Faster, Chung et al. 2022): on the brain64 R = 8 set 30 steps so started
         match 100 from noise (docs/results.md). With --masks-per-sample K > 1, --mask-combination selective takes each
         k-space line from the masks whose Ã kept it (where the prior denoised rather than inpainted).
+        --low-noise-model M hands the low-noise end over to a prior trained on clean images (the base model):
+        the estimate is noised to --handover-sigma and A-DPS goes on with M for --low-noise-steps steps. An ambient
+        prior is trained, and sampled, only down to its σ floor; below it the clean prior removes the faint haze its
+        estimate leaves (Ambient-Omni's use of clean data at low noise; docs/results.md). The uncertainty map then
+        shows the second stage's spread.
         ambient-os: the one-step estimate (one network call on Aᴴy).
         """
     public static let options = [
@@ -42,6 +47,9 @@ public enum ReconCommand: Command {
         OptionSpec(nil, "data-consistency", value: "HOW", default: "none", help: "ambient-*: final projection onto the data: none | replace (sampled k-space) | cg (5 CG steps)"),
         OptionSpec(nil, "warm-start", value: "M", help: "ambient-dps: start from method M's reconstruction (zero-filled | sense | l1-wavelet | tv, λ from -r) noised to --start-sigma, not from pure noise"),
         OptionSpec(nil, "start-sigma", value: "σ", default: "1", help: "ambient-dps with --warm-start: the noise level the estimate is raised to (the image's 99th percentile is 1)"),
+        OptionSpec(nil, "low-noise-model", value: "DIR", help: "ambient-dps: a plain prior (clean images, e.g. the base model) that finishes below --handover-sigma"),
+        OptionSpec(nil, "handover-sigma", value: "σ", default: "0.2", help: "ambient-dps with --low-noise-model: the noise level the estimate is raised to for the hand-over"),
+        OptionSpec(nil, "low-noise-steps", value: "N", default: "20", help: "ambient-dps with --low-noise-model: EDM steps of the second stage"),
         OptionSpec(nil, "slice-batch", value: "N", default: "8", help: "slices reconstructed together (memory stays bounded by these)"),
         CommonOptions.seed,
         OptionSpec(nil, "no-png", help: "batch mode: skip the per-slice PNG pictures"),
@@ -87,6 +95,16 @@ public enum ReconCommand: Command {
         guard settings.startSigma > 0, settings.startSigma.isFinite else {
             throw AmbientError(.badArgument, "", "--start-sigma must be positive, got \(settings.startSigma)")
         }
+        if let model = args.string("low-noise-model") {
+            guard method == .ambientDPS else { throw AmbientError(.badArgument, "", "--low-noise-model applies to --method ambient-dps only") }
+            settings.lowNoiseModel = model
+        }
+        settings.handoverSigma = try args.float("handover-sigma")!
+        settings.lowNoiseSteps = try args.int("low-noise-steps")!
+        guard settings.handoverSigma > 0, settings.handoverSigma.isFinite else {
+            throw AmbientError(.badArgument, "", "--handover-sigma must be positive, got \(settings.handoverSigma)")
+        }
+        guard settings.lowNoiseSteps >= 1 else { throw AmbientError(.badArgument, "", "--low-noise-steps must be ≥ 1, got \(settings.lowNoiseSteps)") }
         guard settings.samples >= 1, settings.sliceBatch >= 1, settings.masksPerSample >= 1 else {
             throw AmbientError(.badArgument, "", "--samples, --masks-per-sample and --slice-batch must be ≥ 1")
         }
