@@ -39,6 +39,8 @@ public struct ParsedArguments {
     public private(set) var values: [String: String] = [:]
     public private(set) var flags: Set<String> = []
     public private(set) var positionals: [String] = []
+    /// Options given on the command line (not filled in from their defaults).
+    public private(set) var given: Set<String> = []
 
     public init(command: String, arguments: [String], options: [OptionSpec]) throws {
         self.command = command
@@ -73,6 +75,7 @@ public struct ParsedArguments {
             if spec.value == nil {
                 flags.insert(spec.long)
             } else {
+                given.insert(spec.long)
                 if let inlineValue {
                     values[spec.long] = inlineValue
                 } else {

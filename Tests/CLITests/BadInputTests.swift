@@ -49,6 +49,10 @@ final class BadInputTests: XCTestCase {
                           in: dir, mentions: ["--handover-sigma must be positive"])
         try expectFailure(["recon", "--method", "ambient-dps", "--model", "m", "--low-noise-model", "b", "--low-noise-steps", "0", "in", "out"],
                           in: dir, mentions: ["--low-noise-steps must be ≥ 1"])
+        try expectFailure(["recon", "--method", "ambient-dps", "--model", "m", "--start-sigma", "0.5", "in", "out"],
+                          in: dir, mentions: ["--start-sigma applies with --warm-start only"])
+        try expectFailure(["recon", "--method", "ambient-dps", "--model", "m", "--handover-sigma", "0.5", "in", "out"],
+                          in: dir, mentions: ["--handover-sigma applies with --low-noise-model only"])
     }
 
     func testTruncatedNaNAndWrongShapes() throws {
