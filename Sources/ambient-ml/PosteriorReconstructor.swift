@@ -51,17 +51,19 @@ struct PosteriorReconstructor: LearnedReconstructor {
             warmStart = nil
         }
         sampler = try PosteriorSampler(denoiser: denoiser, config: config.validated())
-        lowNoiseSampler = try settings.lowNoiseModel.map { path in
+        let lowNoise = try settings.lowNoiseModel.map { path in
             try Self.lowNoiseSampler(path: path, settings: settings, samples: config.samples, batchSize: config.batchSize,
                                      dataConsistency: config.dataConsistency)
         }
-        sizeMultiple = 1 << max(0, model.network.config.blockOutChannels.count - 1)
+        lowNoiseSampler = lowNoise?.sampler
+        // Both networks must take the padded grid.
+        sizeMultiple = max(Self.sizeMultiple(of: model.network), lowNoise?.sizeMultiple ?? 1)
         seeds = (0..<UInt64(config.samples)).map { settings.seed &+ $0 }
     }
 
     /// A-DPS with a plain prior from `settings.handoverSigma` down, started at the first stage's estimate.
     static func lowNoiseSampler(path: String, settings: ReconSettings, samples: Int, batchSize: Int,
-                                dataConsistency: DataConsistencyProjection) throws -> PosteriorSampler {
+                                dataConsistency: DataConsistencyProjection) throws -> (sampler: PosteriorSampler, sizeMultiple: Int) {
         let model = try TrainedModel.load(path)
         guard model.options.objective != .ambient else {
             throw AmbientError(.badArgument, path, "--low-noise-model needs a prior trained on whole images (the base model, an oracle or naive run), not an ambient one: those are not trained at low noise")
@@ -76,8 +78,11 @@ struct PosteriorReconstructor: LearnedReconstructor {
         config.prior = .plain
         config.dataConsistency = dataConsistency
         config.startSigma = settings.handoverSigma
-        return try PosteriorSampler(denoiser: model.denoiser(), config: config.validated())
+        return (try PosteriorSampler(denoiser: model.denoiser(), config: config.validated()), sizeMultiple(of: model.network))
     }
+
+    /// 2^(downsamplings) of a U-Net: its input sides must be multiples of this.
+    static func sizeMultiple(of network: UNet2DModel) -> Int { 1 << max(0, network.config.blockOutChannels.count - 1) }
 
     func reconstruct(_ slices: [ScanSlice], names: [String], progress: ((Int, Int) -> Void)?) throws -> [ReconstructedSlice] {
         let posteriorSlices = try zip(slices, names).map { slice, name in

@@ -146,6 +146,10 @@ final class DataPipelineTests: XCTestCase {
         _ = try ambient(["recon", "-q", "-t", "1", "--method", "ambient-dps", "--model", "base", "-i", "2", "-o", "odd-dps", "odd/kspace"], in: dir)
         let odd: RealArray = try HDF5File(path: dir.appendingPathComponent("odd-dps/phantom.h5").path).root.dataset("reconstruction").read()
         XCTAssertEqual(odd.shape, [6, 15, 15])
+        _ = try ambient(["recon", "-q", "-t", "1", "--method", "ambient-dps", "--model", "tuned", "-i", "2", "--low-noise-model", "base",
+                         "--low-noise-steps", "2", "-o", "odd-dps2", "odd/kspace"], in: dir)
+        let odd2: RealArray = try HDF5File(path: dir.appendingPathComponent("odd-dps2/phantom.h5").path).root.dataset("reconstruction").read()
+        XCTAssertEqual(odd2.shape, [6, 15, 15], "both stages run on the padded grid")
         _ = try ambient(["sample", "-q", "-t", "1", "--model", "base", "--seeds", "0-3", "-i", "3", "-o", "samples"], in: dir)
         let again = try ambient(["sample", "-q", "-t", "1", "--model", "base", "--seeds", "2-3", "-i", "3", "-o", "samples2"], in: dir)
         XCTAssertEqual(again.status, 0)

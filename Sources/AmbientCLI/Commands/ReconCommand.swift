@@ -104,12 +104,12 @@ public enum ReconCommand: Command {
         guard settings.handoverSigma > 0, settings.handoverSigma.isFinite else {
             throw AmbientError(.badArgument, "", "--handover-sigma must be positive, got \(settings.handoverSigma)")
         }
+        guard settings.lowNoiseSteps >= 1 else { throw AmbientError(.badArgument, "", "--low-noise-steps must be ≥ 1, got \(settings.lowNoiseSteps)") }
         // Settings of an option that is absent would be silently ignored: refuse them instead.
         for (option, needs) in [("start-sigma", "warm-start"), ("handover-sigma", "low-noise-model"), ("low-noise-steps", "low-noise-model")]
         where args.given.contains(option) && !args.has(needs) {
             throw AmbientError(.badArgument, "", "--\(option) applies with --\(needs) only")
         }
-        guard settings.lowNoiseSteps >= 1 else { throw AmbientError(.badArgument, "", "--low-noise-steps must be ≥ 1, got \(settings.lowNoiseSteps)") }
         guard settings.samples >= 1, settings.sliceBatch >= 1, settings.masksPerSample >= 1 else {
             throw AmbientError(.badArgument, "", "--samples, --masks-per-sample and --slice-batch must be ≥ 1")
         }
