@@ -70,8 +70,7 @@ struct PosteriorReconstructor: LearnedReconstructor {
         }
         var config = PosteriorConfig()
         config.method = .dps
-        config.sampler.steps = settings.lowNoiseSteps
-        config.sampler.sigmaMin = max(config.sampler.sigmaMin, model.options.lowestTrainedSigma)
+        config.sampler.steps = settings.lowNoiseSteps  // a plain prior has no σ floor: the schedule keeps EDM's end
         if let zeta = settings.stepSize { config.stepSize = zeta }
         config.samples = samples
         config.batchSize = batchSize
